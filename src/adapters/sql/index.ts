@@ -1,0 +1,5 @@
+export * from './database.js';
+export * from './ledgerRepository.js';
+export * from './receiptRepository.js';
+export * from './storeRepository.js';
+export type { WalkoutSchema } from './schema.js';

@@ -1,0 +1,12 @@
+import type { Command } from 'commander';
+import { registerImportCommand } from './import.js';
+import { registerScoreCommand } from './score.js';
+import { registerReplay } from './replay.js';
+
+/** Adds every `walkout` subcommand; each lives in its own module beside this one. */
+export function registerCommands(program: Command): void {
+  void program;
+  registerImportCommand(program);
+  registerScoreCommand(program);
+  registerReplay(program);
+}

@@ -1,0 +1,141 @@
+/** Shared nouns of the money side: accounts, visits, receipts, disputes, outbox jobs. */
+
+/** Wall clock, injected so the domain never reads time itself. */
+export interface Clock {
+  now(): number;
+}
+
+/** An account's standing: only `good` accounts get through the gate. */
+export type AccountStatus = 'good' | 'payment_due' | 'suspended';
+
+export interface Account {
+  id: string;
+  email: string;
+  status: AccountStatus;
+  createdAt: number;
+}
+
+/** A tokenized card: the gateway's token and what a shopper may see of the card. */
+export interface PaymentMethod {
+  id: string;
+  accountId: string;
+  gatewayToken: string;
+  brand: string;
+  last4: string;
+  createdAt: number;
+}
+
+export type EntryMethod = 'qr' | 'card' | 'palm';
+
+export type HoldStatus = 'pending' | 'held' | 'declined' | 'released' | 'captured' | 'none';
+export type PaymentStatus = 'open' | 'captured' | 'charged' | 'released' | 'due' | 'settled';
+
+/** The money view of one visit. */
+export interface CommerceVisit {
+  visitId: string;
+  accountId: string;
+  token: string;
+  method: EntryMethod;
+  paymentMethodId: string | null;
+  enteredAt: number;
+  holdId: string | null;
+  holdAmount: number;
+  holdStatus: HoldStatus;
+  paymentStatus: PaymentStatus;
+  chargeId: string | null;
+  chargedAmount: number;
+  dueAmount: number;
+  /** Bumped each time a shopper settles a due payment, so the new charge gets a new idempotency key. */
+  settleRound: number;
+  currency: string;
+  /** What the store engine said at exit (null while the visit is open). */
+  issued: IssuedVisit | null;
+}
+
+/** The facts of a ReceiptIssued event that the money side keeps. */
+export interface IssuedVisit {
+  exitedAt: number;
+  issuedAt: number;
+  lines: { sku: string; quantity: number; unitPrice: number; grams?: number }[];
+  total: number;
+  tax: number;
+  currency: string;
+  reviewed: boolean;
+}
+
+export interface ReceiptLineView {
+  sku: string;
+  name: string;
+  quantity: number;
+  unitPrice: number;
+  grams?: number;
+  /** unitPrice × quantity, before tax. */
+  amount: number;
+  taxRate: number;
+}
+
+export interface ReceiptRefund {
+  disputeId: string;
+  sku: string;
+  quantity: number;
+  amount: number;
+  at: number;
+}
+
+export interface ReceiptPayment {
+  status: 'captured' | 'charged' | 'none' | 'due' | 'settled';
+  amount: number;
+  method: { brand: string; last4: string } | null;
+  reference: string | null;
+}
+
+/** One version of a visit's receipt; a refund makes a new version and keeps the old ones. */
+export interface Receipt {
+  id: string;
+  visitId: string;
+  version: number;
+  accountId: string;
+  store: { id: string; name: string };
+  enteredAt: number;
+  exitedAt: number;
+  issuedAt: number;
+  lines: ReceiptLineView[];
+  subtotal: number;
+  tax: number;
+  total: number;
+  refunds: ReceiptRefund[];
+  refunded: number;
+  /** What the shopper pays in the end: total − refunded. */
+  net: number;
+  currency: string;
+  payment: ReceiptPayment;
+  reviewed: boolean;
+  reason: 'issued' | 'refund' | 'settled';
+}
+
+export type DisputeKind = 'not-taken' | 'wrong-quantity';
+export type DisputeStatus = 'refunded' | 'queued' | 'approved' | 'rejected';
+
+/** A shopper's flag on one receipt line; kept for ever as a labelled accuracy example. */
+export interface Dispute {
+  id: string;
+  visitId: string;
+  accountId: string;
+  sku: string;
+  kind: DisputeKind;
+  chargedQuantity: number;
+  claimedQuantity: number;
+  amount: number;
+  status: DisputeStatus;
+  decidedBy: string | null;
+  note: string | null;
+  createdAt: number;
+  decidedAt: number | null;
+}
+
+/** What the store sells, as far as receipts need it (names and tax rates by sku). */
+export interface Catalog {
+  storeId: string;
+  storeName: string;
+  products: ReadonlyMap<string, { name: string; taxRate: number }>;
+}

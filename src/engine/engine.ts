@@ -1,0 +1,327 @@
+import type { DeviceMessage } from '../protocol/messages.js';
+import type { Product, StoreDefinition } from '../protocol/store.js';
+import { attributeWithoutCameras, visitsPresent } from '../perception/attribution/assign.js';
+import { productHypotheses } from '../perception/weight/hypotheses.js';
+import { buildShelfLayout, type ShelfLayout } from '../perception/weight/layout.js';
+import { DEFAULT_PLATE_OPTIONS, PlateDetector } from '../perception/weight/plateDetector.js';
+import { measureGroup, ShelfChangeGrouper, type MeasuredShelfChange } from '../perception/weight/shelfEvents.js';
+import type { ShelfEvent, VisitEvent } from '../store/events.js';
+import { GateSessions } from '../store/gates.js';
+import { issueReceipt } from '../store/receipt.js';
+import { evolveVisit, type Visit } from '../store/visit.js';
+import { EventTimeMerge } from './merge.js';
+import type { EngineOutput, EngineStats, IngestOutcome, ReviewDecision, StoreEngine } from './types.js';
+
+/** How to start an engine: fresh, or from what a previous run of the same store left. */
+export interface EngineOptions {
+  /** Ledger events of visits not yet closed, in order. */
+  restore?: readonly VisitEvent[];
+  watermark?: number;
+  now?: number;
+}
+
+/** Longest a receipt waits for a shelf change that began before the exit to settle (ms). */
+const MAX_RECEIPT_HOLD_MS = 10_000;
+
+/** Creates the deterministic store engine for one store. */
+export function createEngine(store: StoreDefinition, options: EngineOptions = {}): StoreEngine {
+  return new Engine(store, options);
+}
+
+class Engine implements StoreEngine {
+  private readonly merge: EventTimeMerge;
+  private readonly layout: ShelfLayout;
+  private readonly products: Map<string, Product>;
+  private readonly detectors = new Map<string, PlateDetector>();
+  private readonly grouper: ShelfChangeGrouper;
+  private readonly gates: GateSessions;
+  private readonly knownGates: Set<string>;
+  private readonly knownCameras: Set<string>;
+  private readonly visitsById = new Map<string, Visit>();
+  private readonly counters: EngineStats = { accepted: 0, duplicate: 0, late: 0, unknownDevice: 0, processed: 0 };
+  private readonly recentChanges: { startT: number; confirmT: number }[] = [];
+
+  constructor(
+    private readonly store: StoreDefinition,
+    options: EngineOptions,
+  ) {
+    this.merge = new EventTimeMerge(store.settings.latenessMs);
+    this.layout = buildShelfLayout(store);
+    this.products = this.layout.products;
+    this.grouper = new ShelfChangeGrouper(this.layout);
+    this.gates = new GateSessions();
+    this.knownGates = new Set(store.gates.map((g) => g.id));
+    this.knownCameras = new Set(store.cameras.map((c) => c.id));
+    const minDelta = Math.max(3, Math.min(DEFAULT_PLATE_OPTIONS.minDeltaGrams, 0.4 * this.layout.lightestGrams));
+    for (const id of this.layout.plates.keys()) {
+      this.detectors.set(id, new PlateDetector(id, { ...DEFAULT_PLATE_OPTIONS, minDeltaGrams: minDelta }));
+    }
+    for (const event of options.restore ?? []) this.apply(event);
+    if (options.now !== undefined || options.watermark !== undefined) {
+      this.merge.restore(options.now ?? -Infinity, options.watermark ?? -Infinity);
+    }
+  }
+
+  get now(): number {
+    return this.merge.now;
+  }
+
+  get watermark(): number {
+    return this.merge.watermark;
+  }
+
+  stats(): EngineStats {
+    return { ...this.counters };
+  }
+
+  visits(): Visit[] {
+    return [...this.visitsById.values()];
+  }
+
+  ingest(message: DeviceMessage): { outcome: IngestOutcome; outputs: EngineOutput[] } {
+    if (!this.isKnownDevice(message)) {
+      this.counters.unknownDevice += 1;
+      return { outcome: 'unknown-device', outputs: [] };
+    }
+    const outcome = this.merge.offer(message);
+    if (outcome === 'duplicate') this.counters.duplicate += 1;
+    else if (outcome === 'late') this.counters.late += 1;
+    else this.counters.accepted += 1;
+    return { outcome, outputs: outcome === 'accepted' ? this.advance() : [] };
+  }
+
+  tick(now: number): EngineOutput[] {
+    this.merge.tick(now);
+    return this.advance();
+  }
+
+  finish(): EngineOutput[] {
+    const outputs: EngineOutput[] = [];
+    const end = this.merge.now;
+    // Let time run on past the end, so every held message, change and receipt comes out.
+    outputs.push(...this.process(this.merge.release(end)));
+    outputs.push(...this.closeShelfChanges(Infinity));
+    for (const visit of this.visits()) {
+      if (visit.status === 'open') outputs.push(...this.emit({ type: 'ShopperExited', visitId: visit.visitId, t: end }));
+    }
+    outputs.push(...this.issueDueReceipts(Infinity));
+    return outputs;
+  }
+
+  settleReview(decision: ReviewDecision): EngineOutput[] {
+    const visit = [...this.visitsById.values()].find((v) => decision.eventId in v.openReviews);
+    if (!visit) return [];
+    const outputs = this.emit({
+      type: 'ReviewSettled',
+      visitId: visit.visitId,
+      t: decision.t,
+      eventId: decision.eventId,
+      by: decision.by,
+      sku: decision.sku,
+      quantity: decision.quantity,
+    });
+    return outputs;
+  }
+
+  private isKnownDevice(m: DeviceMessage): boolean {
+    if (m.storeId !== this.store.id) return false;
+    switch (m.kind) {
+      case 'plate-weight':
+        return this.detectors.has(m.deviceId);
+      case 'gate-scan':
+      case 'gate-pass':
+        return this.knownGates.has(m.deviceId);
+      case 'camera-poses':
+        return this.knownCameras.has(m.deviceId);
+      default:
+        return true;
+    }
+  }
+
+  /** Processes what the watermark released, then whatever became due. */
+  private advance(): EngineOutput[] {
+    const released = this.merge.release();
+    if (released.length === 0 && this.grouper.pendingSince === null && !this.anySettling()) return [];
+    const outputs = this.process(released);
+    outputs.push(...this.closeShelfChanges(this.merge.watermark));
+    outputs.push(...this.issueDueReceipts(this.merge.watermark));
+    return outputs;
+  }
+
+  private anySettling(): boolean {
+    for (const v of this.visitsById.values()) if (v.status === 'settling') return true;
+    return false;
+  }
+
+  private process(messages: readonly DeviceMessage[]): EngineOutput[] {
+    const outputs: EngineOutput[] = [];
+    for (const m of messages) {
+      this.counters.processed += 1;
+      switch (m.kind) {
+        case 'plate-weight': {
+          const det = this.detectors.get(m.deviceId)!;
+          for (const change of det.push(m.payload.t, m.payload.hz, m.payload.grams)) this.grouper.add(change);
+          // Shelf changes close as the plates' own data moves on, not only at the watermark.
+          outputs.push(...this.closeShelfChanges(m.payload.t));
+          break;
+        }
+        case 'gate-scan':
+          outputs.push(
+            ...this.emitAll(
+              this.gates.scan(m.deviceId, m.payload.t, m.payload.token, m.payload.method ?? null, this.visits()),
+            ),
+          );
+          break;
+        case 'gate-pass':
+          outputs.push(
+            ...this.emitAll(
+              this.gates.pass(m.deviceId, m.payload.t, m.payload.direction, this.visits(), (c) =>
+                // Without tracks, the visit that came in first is the likeliest to leave first.
+                [...c].sort((a, b) => a.enteredAt - b.enteredAt || (a.visitId < b.visitId ? -1 : 1))[0],
+              ),
+            ),
+          );
+          break;
+        case 'device-status':
+          outputs.push({
+            type: 'device',
+            deviceId: m.deviceId,
+            t: m.payload.t,
+            ok: m.payload.ok,
+            detail: m.payload.detail ?? '',
+          });
+          break;
+        default:
+          // Cameras, trackers and carts are wired in by their own issues.
+          break;
+      }
+    }
+    return outputs;
+  }
+
+  private closeShelfChanges(upTo: number): EngineOutput[] {
+    const outputs: EngineOutput[] = [];
+    for (const group of this.grouper.takeClosed(upTo, this.detectors)) {
+      const measured = measureGroup(group, this.layout, this.detectors);
+      this.recentChanges.push({ startT: measured.startT, confirmT: measured.confirmT });
+      if (this.recentChanges.length > 256) this.recentChanges.shift();
+      outputs.push(...this.explain(measured));
+    }
+    return outputs;
+  }
+
+  /** Turns a measured shelf change into a shelf event, then into ledger events for the likeliest visit. */
+  private explain(change: MeasuredShelfChange): EngineOutput[] {
+    const eventId = `se-${Math.round(change.startT)}-${change.shelfId}`;
+    const hypotheses = productHypotheses(change, this.layout);
+    const reliable = change.plates.every((p) => this.detectors.get(p.plateId)?.isReliable ?? true);
+    const main = this.layout.plates.get(change.mainPlateId)!;
+    const shelfEvent: ShelfEvent = {
+      eventId,
+      shelfId: change.shelfId,
+      plates: change.plates.map((p) => ({ plateId: p.plateId, deltaGrams: round1(p.deltaGrams) })),
+      startT: change.startT,
+      endT: change.endT,
+      deltaGrams: round1(change.deltaGrams),
+      deltaStdGrams: round1(change.stdGrams),
+      position: main.front,
+      hypotheses,
+      reliable,
+    };
+    const outputs: EngineOutput[] = [{ type: 'shelf', event: shelfEvent }];
+    const present = visitsPresent(
+      this.visits().filter((v) => v.status !== 'closed'),
+      change.startT,
+      change.endT,
+    );
+    const shoppers = attributeWithoutCameras(present);
+    const best = hypotheses[0];
+    const who = shoppers[0];
+    if (!best || !who) return outputs;
+    const confidence = best.probability * who.probability;
+    const threshold = this.store.settings.reviewThreshold;
+    if (best.sku !== null && best.quantity !== 0) {
+      const quantity = Math.abs(best.quantity);
+      const base = { visitId: who.visitId, t: change.endT, eventId, sku: best.sku, quantity, confidence, source: 'shelf' as const };
+      outputs.push(...this.emit(best.quantity > 0 ? { type: 'ItemPicked', ...base } : { type: 'ItemReturned', ...base }));
+    }
+    if (best.sku === null || confidence < threshold || !reliable) {
+      const reason =
+        best.sku === null
+          ? { kind: 'unknown-change' as const, detail: `a change of ${round1(change.deltaGrams)} g fits no product` }
+          : !reliable
+            ? { kind: 'unreliable-plate' as const, detail: `plate readings unreliable on ${change.mainPlateId}` }
+            : who.probability < 1
+              ? { kind: 'shopper' as const, detail: `${shoppers.length} shoppers could have made this change` }
+              : { kind: 'product' as const, detail: `best product guess only ${(best.probability * 100).toFixed(0)}% likely` };
+      outputs.push(
+        ...this.emit({
+          type: 'ReviewRequested',
+          visitId: who.visitId,
+          t: change.endT,
+          eventId,
+          reason,
+          sku: best.sku,
+          products: hypotheses,
+          shoppers,
+        }),
+      );
+    }
+    return outputs;
+  }
+
+  /** Receipts of settled visits whose settle window has passed and whose shelves are quiet. */
+  private issueDueReceipts(watermark: number): EngineOutput[] {
+    const outputs: EngineOutput[] = [];
+    const pending = this.grouper.pendingSince;
+    let changing: number | null = null;
+    for (const d of this.detectors.values()) {
+      const since = d.changingSince;
+      if (since !== null && (changing === null || since < changing)) changing = since;
+    }
+    const settling = this.visits()
+      .filter((v): v is Visit & { status: 'settling' } => v.status === 'settling')
+      .sort((a, b) => a.exitedAt - b.exitedAt || (a.visitId < b.visitId ? -1 : 1));
+    for (const visit of settling) {
+      const due = visit.exitedAt + this.store.settings.settleMs;
+      if (watermark < due) continue;
+      const held =
+        (pending !== null && pending <= visit.exitedAt) || (changing !== null && changing <= visit.exitedAt);
+      if (held && watermark < visit.exitedAt + MAX_RECEIPT_HOLD_MS) continue;
+      // The event time a live store's clock reads when the watermark passes the settle window
+      // (or the last shelf change before the exit), so replay and live agree to the millisecond.
+      const settledAt = Math.min(
+        Math.max(due, this.lastChangeBefore(visit.exitedAt)),
+        visit.exitedAt + MAX_RECEIPT_HOLD_MS,
+      );
+      const issuedAt = settledAt + this.store.settings.latenessMs;
+      outputs.push(...this.emit(issueReceipt(visit, this.products, this.store.currency, issuedAt)));
+    }
+    return outputs;
+  }
+
+  /** When the last shelf change that began at or before `t` was confirmed (−∞ if none). */
+  private lastChangeBefore(t: number): number {
+    let last = -Infinity;
+    for (const c of this.recentChanges) if (c.startT <= t && c.confirmT > last) last = c.confirmT;
+    return last;
+  }
+
+  private emitAll(events: readonly VisitEvent[]): EngineOutput[] {
+    return events.flatMap((e) => this.emit(e));
+  }
+
+  private emit(event: VisitEvent): EngineOutput[] {
+    this.apply(event);
+    return [{ type: 'visit', event }];
+  }
+
+  private apply(event: VisitEvent): void {
+    const next = evolveVisit(this.visitsById.get(event.visitId) ?? null, event);
+    if (next) this.visitsById.set(event.visitId, next);
+  }
+}
+
+function round1(v: number): number {
+  return Math.round(v * 10) / 10;
+}

@@ -1,0 +1,85 @@
+import type { DeviceMessage } from '../protocol/messages.js';
+import type { PeopleFrame, ReplayResult, ResultReceipt, ResultReview } from '../protocol/results.js';
+import type { StoreDefinition } from '../protocol/store.js';
+import type { VisitEvent } from '../store/events.js';
+import { createEngine } from './engine.js';
+import type { EngineOutput, EngineStats } from './types.js';
+
+/** What an offline run of the engine produced. */
+export interface ReplayOutcome {
+  result: ReplayResult;
+  people: PeopleFrame[];
+  events: VisitEvent[];
+  stats: EngineStats & { rejected: number };
+}
+
+/** A line of input: a checked message, or the reason it was rejected. */
+export type ReplayInput = { ok: true; message: DeviceMessage } | { ok: false; reason: string };
+
+/**
+ * Runs the engine over a recording in the order its lines arrive, as a live store would hear them,
+ * and collects receipts and reviews in the contract's result format.
+ */
+export async function replay(
+  store: StoreDefinition,
+  input: Iterable<ReplayInput> | AsyncIterable<ReplayInput>,
+  options: { people?: boolean; onProgress?: (processed: number) => void } = {},
+): Promise<ReplayOutcome> {
+  const engine = createEngine(store);
+  const collector = new ResultCollector(options.people ?? false);
+  let rejected = 0;
+  let n = 0;
+  for await (const line of input) {
+    n += 1;
+    if (!line.ok) {
+      rejected += 1;
+      continue;
+    }
+    collector.add(engine.ingest(line.message).outputs);
+    if (options.onProgress && n % 50_000 === 0) options.onProgress(n);
+  }
+  collector.add(engine.finish());
+  return { ...collector.done(), stats: { ...engine.stats(), rejected } };
+}
+
+/** Folds engine outputs into the result file's receipts and reviews. */
+export class ResultCollector {
+  private readonly tokens = new Map<string, string>();
+  private readonly receipts: ResultReceipt[] = [];
+  private readonly reviews: ResultReview[] = [];
+  private readonly people: PeopleFrame[] = [];
+  private readonly events: VisitEvent[] = [];
+
+  constructor(private readonly keepPeople: boolean) {}
+
+  add(outputs: readonly EngineOutput[]): void {
+    for (const o of outputs) {
+      if (o.type === 'people') {
+        if (this.keepPeople) this.people.push(o.frame);
+        continue;
+      }
+      if (o.type !== 'visit') continue;
+      const e = o.event;
+      this.events.push(e);
+      if (e.type === 'ShopperEntered') this.tokens.set(e.visitId, e.token);
+      else if (e.type === 'ReviewRequested') {
+        this.reviews.push({ shopper: this.tokens.get(e.visitId) ?? e.visitId, sku: e.sku ?? 'unknown', reason: e.reason.detail });
+      } else if (e.type === 'ReceiptIssued') {
+        this.receipts.push({
+          shopper: e.token,
+          enteredAt: e.enteredAt,
+          exitedAt: e.exitedAt,
+          issuedAt: e.t,
+          lines: e.lines,
+          total: e.total,
+          currency: e.currency,
+          reviewed: e.reviewed,
+        });
+      }
+    }
+  }
+
+  done(): { result: ReplayResult; people: PeopleFrame[]; events: VisitEvent[] } {
+    return { result: { receipts: this.receipts, reviews: this.reviews }, people: this.people, events: this.events };
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * Tracking of 3D people over time (STYLE.md §2: PoseObservation → PersonCandidate → Track).
+ * `stepTracks` is the only place that creates, confirms and ends tracks: it ages tracks in event-time
+ * ms, matches candidates to tracks by the distance of their torso centres (constant-velocity
+ * prediction), spawns tentative tracks, confirms them after a few hits, and stitches a new person to
+ * a recently lost track when its motion explains the gap. Ids come from the tracker state, so two
+ * replays in one process hand out the same ids. Pure: no clock, no randomness; mutates its state.
+ */
+import type { Vec3 } from './camera.js';
+
+/** A 3D person seen at one instant, from triangulated poses or an external tracker. */
+export interface PersonCandidate {
+  /** Event time (ms). */
+  t: number;
+  /** Joints 17 × 3 (m, store frame). */
+  joints: Float64Array;
+  /** Bit j set when joint j was placed. */
+  mask: number;
+  /** Torso centre (m). */
+  centre: Vec3;
+  /** The track whose prediction claimed the poses, if any (a strong hint, still gated by distance). */
+  trackHint: string | null;
+  /** Identity of the source when it has one (external tracker `trackerId/personId`). */
+  sourceKey: string | null;
+}
+
+/** A person followed over time. */
+export interface Track {
+  readonly id: string;
+  confirmed: boolean;
+  hits: number;
+  bornAt: number;
+  bornPlace: Vec3;
+  /** Event time of the last candidate that updated it (ms). */
+  lastSeenAt: number;
+  /** Torso centre at lastSeenAt (m). */
+  centre: Float64Array;
+  /** Centre velocity (m/s). */
+  velocity: Float64Array;
+  /** Joints 17 × 3 at their last placement (m). */
+  joints: Float64Array;
+  /** Event time each joint was last placed (ms; −Infinity: never). */
+  jointT: Float64Array;
+  /** Source key of the last candidate (external trackers). */
+  sourceKey: string | null;
+}
+
+/** Tunables of tracking, all in event time or metres. */
+export interface TrackingOptions {
+  /**
+   * A candidate matches a track when its centre lies within this distance of the track's predicted
+   * centre (m). Default 0.5. Too small splits a fast walker into new tracks; too large swaps
+   * neighbours.
+   */
+  gateM: number;
+  /** Hits before a track is confirmed (gets reported). Default 3. 1 reports every ghost. */
+  confirmHits: number;
+  /** A tentative track unseen for this long ends (ms). Default 400. */
+  tentativeMaxGapMs: number;
+  /** A confirmed track unseen for this long is lost (ms). Default 1500. */
+  confirmedMaxGapMs: number;
+  /**
+   * A lost confirmed track can be revived by a new person within this long (ms). Default 4000.
+   * Too large revives the wrong person after a crossing; 0 turns stitching off.
+   */
+  stitchMs: number;
+  /** Speed assumed to bound how far a lost person wandered (m/s); stitching gate grows with it. Default 1.2. */
+  stitchSpeed: number;
+  /** Fastest plausible walking speed (m/s); velocities are clamped to it. Default 2.5. */
+  maxSpeed: number;
+  /** Weight of the newest velocity measurement (0..1). Default 0.5. */
+  velocityGain: number;
+}
+
+export const DEFAULT_TRACKING: TrackingOptions = {
+  gateM: 0.5,
+  confirmHits: 3,
+  tentativeMaxGapMs: 400,
+  confirmedMaxGapMs: 1500,
+  stitchMs: 4000,
+  stitchSpeed: 1.2,
+  maxSpeed: 2.5,
+  velocityGain: 0.5,
+};
+
+/** Tracker state; create with `createTrackerState`. */
+export interface TrackerState {
+  /** Live tracks, in order of birth. */
+  tracks: Track[];
+  /** Confirmed tracks lost recently (stitching candidates), in order of loss. */
+  lost: Track[];
+  nextId: number;
+  options: TrackingOptions;
+}
+
+/** What one step changed. */
+export interface TrackStep {
+  born: Track[];
+  confirmed: Track[];
+  revived: Track[];
+  /** Tracks that ended (tentative ones dropped, confirmed ones lost). */
+  ended: Track[];
+  /** Each candidate's track, or null when it started nothing (never: every unmatched candidate spawns). */
+  assignment: (Track | null)[];
+}
+
+/** A fresh tracker state. */
+export function createTrackerState(options: Partial<TrackingOptions> = {}): TrackerState {
+  const o = { ...DEFAULT_TRACKING, ...options };
+  if (!(o.gateM > 0)) throw new Error(`tracking.gateM must be > 0 m, got ${o.gateM}`);
+  if (!(o.confirmHits >= 1)) throw new Error(`tracking.confirmHits must be ≥ 1, got ${o.confirmHits}`);
+  if (!(o.velocityGain > 0 && o.velocityGain <= 1)) throw new Error(`tracking.velocityGain must be in (0, 1], got ${o.velocityGain}`);
+  if (o.tentativeMaxGapMs < 0 || o.confirmedMaxGapMs < 0 || o.stitchMs < 0)
+    throw new Error('tracking gaps (tentativeMaxGapMs, confirmedMaxGapMs, stitchMs) must be ≥ 0 ms');
+  return { tracks: [], lost: [], nextId: 1, options: o };
+}
+
+/** Predicted centre of a track at time t (ms), written to out. */
+export function predictCentre(track: Track, t: number, out: Float64Array | number[]): void {
+  const dt = Math.max(0, t - track.lastSeenAt) / 1000;
+  // Constant velocity, but not forever: beyond 1 s a person has likely stopped or turned.
+  const h = Math.min(dt, 1);
+  out[0] = track.centre[0]! + track.velocity[0]! * h;
+  out[1] = track.centre[1]! + track.velocity[1]! * h;
+  out[2] = track.centre[2]!;
+}
+
+/**
+ * Predicted joints at time t (ms): each joint placed within `maxAgeMs` moves with the centre.
+ * Writes 17 × 3 into out and returns the mask of predicted joints.
+ */
+export function predictJoints(track: Track, t: number, out: Float64Array, maxAgeMs = 1000): number {
+  let mask = 0;
+  for (let j = 0; j < 17; j++) {
+    const jt = track.jointT[j]!;
+    if (!(t - jt <= maxAgeMs)) continue;
+    const h = Math.min(Math.max(0, t - jt), 1000) / 1000;
+    out[j * 3] = track.joints[j * 3]! + track.velocity[0]! * h;
+    out[j * 3 + 1] = track.joints[j * 3 + 1]! + track.velocity[1]! * h;
+    out[j * 3 + 2] = track.joints[j * 3 + 2]!;
+    mask |= 1 << j;
+  }
+  return mask;
+}
+
+const pred = new Float64Array(3);
+
+/**
+ * Advances the tracker to time t with the candidates seen at t: ages, matches, updates, spawns,
+ * confirms, stitches and ends tracks. The only function that creates or ends a track.
+ */
+export function stepTracks(state: TrackerState, candidates: readonly PersonCandidate[], t: number): TrackStep {
+  const o = state.options;
+  const step: TrackStep = { born: [], confirmed: [], revived: [], ended: [], assignment: candidates.map(() => null) };
+
+  // Age: end tracks unseen for too long (before matching, so stale tracks steal nothing).
+  const live: Track[] = [];
+  for (const tr of state.tracks) {
+    const gap = t - tr.lastSeenAt;
+    if (gap > (tr.confirmed ? o.confirmedMaxGapMs : o.tentativeMaxGapMs)) {
+      step.ended.push(tr);
+      if (tr.confirmed && o.stitchMs > 0) state.lost.push(tr);
+    } else live.push(tr);
+  }
+  state.tracks = live;
+  state.lost = state.lost.filter((tr) => t - tr.lastSeenAt <= o.stitchMs);
+
+  // Match: hinted pairs first (the association already checked the poses), then by distance.
+  const used = new Uint8Array(live.length);
+  const pairs: { d: number; c: number; k: number; hinted: number }[] = [];
+  for (let c = 0; c < candidates.length; c++) {
+    const cand = candidates[c]!;
+    for (let k = 0; k < live.length; k++) {
+      const tr = live[k]!;
+      predictCentre(tr, cand.t, pred);
+      const d = Math.hypot(cand.centre[0] - pred[0]!, cand.centre[1] - pred[1]!, (cand.centre[2] - pred[2]!) * 0.5);
+      const hinted = (cand.trackHint !== null && cand.trackHint === tr.id) || (cand.sourceKey !== null && cand.sourceKey === tr.sourceKey) ? 1 : 0;
+      if (d <= o.gateM * (hinted ? 1.5 : 1)) pairs.push({ d, c, k, hinted });
+    }
+  }
+  pairs.sort((x, y) => y.hinted - x.hinted || x.d - y.d || x.c - y.c || x.k - y.k);
+  for (const p of pairs) {
+    if (step.assignment[p.c] !== null || used[p.k]) continue;
+    used[p.k] = 1;
+    const tr = live[p.k]!;
+    update(tr, candidates[p.c]!, o);
+    step.assignment[p.c] = tr;
+    if (!tr.confirmed && tr.hits >= o.confirmHits) {
+      tr.confirmed = true;
+      step.confirmed.push(tr);
+    }
+  }
+
+  // Unmatched candidates: revive a lost track whose motion explains the gap, else spawn.
+  for (let c = 0; c < candidates.length; c++) {
+    if (step.assignment[c] !== null) continue;
+    const cand = candidates[c]!;
+    let best = -1;
+    let bestD = Infinity;
+    for (let k = 0; k < state.lost.length; k++) {
+      const tr = state.lost[k]!;
+      const gap = (cand.t - tr.lastSeenAt) / 1000;
+      predictCentre(tr, cand.t, pred);
+      const d = Math.hypot(cand.centre[0] - pred[0]!, cand.centre[1] - pred[1]!);
+      const gate = o.gateM + o.stitchSpeed * gap;
+      if (d <= gate && d < bestD) {
+        best = k;
+        bestD = d;
+      }
+    }
+    if (best >= 0) {
+      const tr = state.lost.splice(best, 1)[0]!;
+      // The gap's velocity estimate is stale; restart it.
+      tr.velocity.fill(0);
+      tr.jointT.fill(-Infinity);
+      update(tr, cand, o, true);
+      state.tracks.push(tr);
+      step.revived.push(tr);
+      step.assignment[c] = tr;
+      continue;
+    }
+    const tr: Track = {
+      id: `track-${state.nextId++}`,
+      confirmed: o.confirmHits <= 1,
+      hits: 0,
+      bornAt: cand.t,
+      bornPlace: [cand.centre[0], cand.centre[1], cand.centre[2]],
+      lastSeenAt: cand.t,
+      centre: Float64Array.from(cand.centre),
+      velocity: new Float64Array(3),
+      joints: new Float64Array(51),
+      jointT: new Float64Array(17).fill(-Infinity),
+      sourceKey: cand.sourceKey,
+    };
+    update(tr, cand, o, true);
+    state.tracks.push(tr);
+    step.born.push(tr);
+    if (tr.confirmed) step.confirmed.push(tr);
+    step.assignment[c] = tr;
+  }
+  return step;
+}
+
+function update(tr: Track, cand: PersonCandidate, o: TrackingOptions, fresh = false): void {
+  const dt = (cand.t - tr.lastSeenAt) / 1000;
+  if (!fresh && dt > 1e-3) {
+    const g = o.velocityGain;
+    for (let i = 0; i < 2; i++) {
+      const v = (cand.centre[i]! - tr.centre[i]!) / dt;
+      tr.velocity[i] = g * v + (1 - g) * tr.velocity[i]!;
+    }
+    tr.velocity[2] = 0;
+    const s = Math.hypot(tr.velocity[0]!, tr.velocity[1]!);
+    if (s > o.maxSpeed) {
+      tr.velocity[0] = (tr.velocity[0]! * o.maxSpeed) / s;
+      tr.velocity[1] = (tr.velocity[1]! * o.maxSpeed) / s;
+    }
+  }
+  tr.centre[0] = cand.centre[0];
+  tr.centre[1] = cand.centre[1];
+  tr.centre[2] = cand.centre[2];
+  for (let j = 0; j < 17; j++) {
+    if (!(cand.mask & (1 << j))) continue;
+    tr.joints[j * 3] = cand.joints[j * 3]!;
+    tr.joints[j * 3 + 1] = cand.joints[j * 3 + 1]!;
+    tr.joints[j * 3 + 2] = cand.joints[j * 3 + 2]!;
+    tr.jointT[j] = cand.t;
+  }
+  tr.lastSeenAt = Math.max(tr.lastSeenAt, cand.t);
+  tr.hits++;
+  if (cand.sourceKey !== null) tr.sourceKey = cand.sourceKey;
+}
+
+/** Torso centre of a skeleton: mean of the placed shoulders and hips, else of all placed joints. Null when none. */
+export function torsoCentre(joints: Float64Array, mask: number): Vec3 | null {
+  const torso = (1 << 5) | (1 << 6) | (1 << 11) | (1 << 12);
+  const use = mask & torso ? mask & torso : mask;
+  let x = 0, y = 0, z = 0, n = 0;
+  for (let j = 0; j < 17; j++) {
+    if (!(use & (1 << j))) continue;
+    x += joints[j * 3]!;
+    y += joints[j * 3 + 1]!;
+    z += joints[j * 3 + 2]!;
+    n++;
+  }
+  return n === 0 ? null : [x / n, y / n, z / n];
+}
