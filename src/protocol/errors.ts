@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   WO_CONFLICT: 409,
   WO_PAYMENT_FAILED: 402,
   WO_INPUT_INVALID: 422,
+  WO_UNSUPPORTED_MEDIA_TYPE: 415,
+  WO_INTERNAL: 500,
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 

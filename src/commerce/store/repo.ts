@@ -290,7 +290,7 @@ export function createCommerceRepo(db: CommerceDb) {
         .values({ key, received_at: at })
         .onConflict((oc) => oc.column('key').doNothing())
         .executeTakeFirst();
-      return Number(r.numInsertedRows ?? 0n) === 1;
+      return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
     },
 
     async insertVisit(v: CommerceVisit, tx: Tx = db): Promise<void> {
@@ -472,7 +472,7 @@ export function createCommerceRepo(db: CommerceDb) {
         })
         .onConflict((oc) => oc.column('key').doNothing())
         .executeTakeFirst();
-      return Number(r.numInsertedRows ?? 0n) === 1;
+      return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
     },
     /** Pending jobs due at `now`, oldest first. */
     async dueJobs(now: number, limit: number, tx: Tx = db): Promise<OutboxRow[]> {

@@ -303,20 +303,38 @@ function reachPosture(
   const bearing = Math.atan2(Math.sin(toward), Math.cos(toward));
   const twist = clamp(0.5 * bearing - side * 0.2, -0.7, 0.7);
   const arm = 0.97 * (d.upperArm + d.forearm);
+  // The head must stay out of the shelf: no further toward the target than 8 cm short of it.
+  const gx = target[0] - px;
+  const gy = target[1] - py;
+  const gn = Math.hypot(gx, gy) || 1;
+  const headLimit = gn - 0.08;
+  const nose = FACE[0]!;
   let best: Posture = { twist, lean: 0, crouch: 0, rise: 0 };
+  let bestCost = Infinity;
   let bestDist = Infinity;
   let bestPz = 0;
+  let found = false;
   for (let c = 0; c < CROUCH_STEPS; c++) {
     const crouch = (MAX_CROUCH * c) / (CROUCH_STEPS - 1);
     legGeometry(d, gait, phase, crouch, probeLegs);
     const pz = pelvisHeight(d, probeLegs);
     for (let i = 0; i <= LEAN_STEPS; i++) {
       const extra = (MAX_REACH_LEAN * i) / LEAN_STEPS;
+      // Bending is cheaper than crouching for a short way, dearer the deeper it goes.
+      const cost = crouch + 1.5 * extra * extra + 0.3 * extra;
+      if (cost >= bestCost) continue;
       setFrame(probeFrame, px, py, pz, heading, baseTwist + twist, baseLean + extra);
       placeTrunk(probeFrame, 0, side * d.shoulderHalfWidth, d.shoulderRise, probe, 0);
       const dist = Math.hypot(target[0] - probe[0]!, target[1] - probe[1]!, target[2] - probe[2]!);
-      if (dist <= arm) return { twist, lean: extra, crouch, rise: 0 };
-      if (dist < bestDist - 1e-9) {
+      if (dist <= arm) {
+        placeTrunk(probeFrame, nose[0] * d.height, nose[1] * d.height, nose[2] * d.height, probe, 0);
+        const ahead = ((probe[0]! - px) * gx + (probe[1]! - py) * gy) / gn;
+        if (ahead <= headLimit || (extra === 0 && crouch === 0)) {
+          found = true;
+          bestCost = cost;
+          best = { twist, lean: extra, crouch, rise: 0 };
+        }
+      } else if (!found && dist < bestDist - 1e-9) {
         bestDist = dist;
         best = { twist, lean: extra, crouch, rise: 0 };
         bestPz = pz;
@@ -325,6 +343,7 @@ function reachPosture(
     // Crouching only helps when the target is below the shoulder.
     if (c === 0 && target[2] > probe[2]!) break;
   }
+  if (found) return best;
   // Out of reach: rise onto the toes (up to ~8 cm) if that closes the vertical gap.
   setFrame(probeFrame, px, py, bestPz, heading, baseTwist + twist, baseLean + best.lean);
   placeTrunk(probeFrame, 0, side * d.shoulderHalfWidth, d.shoulderRise, probe, 0);
@@ -527,8 +546,10 @@ export function reachStance(
   const arm = 0.9 * (d.upperArm + d.forearm);
   const dz = Math.abs(target[2] - shoulderZ);
   const room = dz < arm ? Math.sqrt(arm * arm - dz * dz) : 0;
-  // The chest needs ~0.15 m from the shelf front; never stand further than 0.25·height.
-  const distance = clamp(room, 0.15 * (height / DEFAULT_HEIGHT) + 0.02, 0.25 * height);
+  // The chest needs ~0.15 m from the shelf front; never stand further than 0.25·height. Below the
+  // hips the shopper crouches and bends, which brings the shoulders forward: stand back for it.
+  const low = target[2] < d.ankleHeight + d.thigh + d.shank;
+  const distance = low ? 0.2 * height : clamp(room, 0.15 * (height / DEFAULT_HEIGHT) + 0.02, 0.25 * height);
   return { position: [target[0] + fx * distance, target[1] + fy * distance], heading: Math.atan2(-fy, -fx) };
 }
 
