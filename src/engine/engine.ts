@@ -6,7 +6,9 @@ import { buildShelfLayout, type ShelfLayout } from '../perception/weight/layout.
 import { DEFAULT_PLATE_OPTIONS, PlateDetector } from '../perception/weight/plateDetector.js';
 import { measureGroup, ShelfChangeGrouper, type MeasuredShelfChange } from '../perception/weight/shelfEvents.js';
 import type { ShelfEvent, VisitEvent } from '../store/events.js';
-import { GateSessions } from '../store/gates.js';
+import { GateSessions, visitIdFor } from '../store/gates.js';
+import { CartVisit, type CartOutput } from '../store/cartVisit.js';
+import { BasketScale } from '../perception/cart/basketScale.js';
 import { issueReceipt } from '../store/receipt.js';
 import { evolveVisit, type Visit } from '../store/visit.js';
 import { EventTimeMerge } from './merge.js';
@@ -39,6 +41,9 @@ class Engine implements StoreEngine {
   private readonly knownCameras: Set<string>;
   private readonly visitsById = new Map<string, Visit>();
   private readonly counters: EngineStats = { accepted: 0, duplicate: 0, late: 0, unknownDevice: 0, processed: 0 };
+  private readonly carts = new Map<string, CartVisit>();
+  private readonly scales = new Map<string, BasketScale>();
+  private readonly byGtin: Map<string, Product>;
   private readonly recentChanges: { startT: number; confirmT: number }[] = [];
 
   constructor(
@@ -48,6 +53,7 @@ class Engine implements StoreEngine {
     this.merge = new EventTimeMerge(store.settings.latenessMs);
     this.layout = buildShelfLayout(store);
     this.products = this.layout.products;
+    this.byGtin = new Map(store.products.filter((p) => p.gtin).map((p) => [p.gtin!.padStart(14, '0'), p]));
     this.grouper = new ShelfChangeGrouper(this.layout);
     this.gates = new GateSessions();
     this.knownGates = new Set(store.gates.map((g) => g.id));
@@ -101,6 +107,10 @@ class Engine implements StoreEngine {
     // Let time run on past the end, so every held message, change and receipt comes out.
     outputs.push(...this.process(this.merge.release(end)));
     outputs.push(...this.closeShelfChanges(Infinity));
+    for (const [cartId, cart] of [...this.carts]) {
+      this.carts.delete(cartId);
+      outputs.push(...this.cartOutputs(cart.close(end)));
+    }
     for (const visit of this.visits()) {
       if (visit.status === 'open') outputs.push(...this.emit({ type: 'ShopperExited', visitId: visit.visitId, t: end }));
     }
@@ -141,9 +151,10 @@ class Engine implements StoreEngine {
   /** Processes what the watermark released, then whatever became due. */
   private advance(): EngineOutput[] {
     const released = this.merge.release();
-    if (released.length === 0 && this.grouper.pendingSince === null && !this.anySettling()) return [];
+    if (released.length === 0 && this.grouper.pendingSince === null && !this.anySettling() && this.carts.size === 0) return [];
     const outputs = this.process(released);
     outputs.push(...this.closeShelfChanges(this.merge.watermark));
+    for (const cart of this.carts.values()) outputs.push(...this.cartOutputs(cart.expire(this.merge.watermark)));
     outputs.push(...this.issueDueReceipts(this.merge.watermark));
     return outputs;
   }
@@ -191,12 +202,51 @@ class Engine implements StoreEngine {
             detail: m.payload.detail ?? '',
           });
           break;
+        case 'cart-login':
+          outputs.push(...this.cartLogin(m.deviceId, m.payload.t, m.payload.token));
+          break;
+        case 'cart-scan': {
+          const cart = this.carts.get(m.deviceId);
+          if (cart) outputs.push(...this.cartOutputs(cart.scan(m.payload.t, m.payload.gtin, m.payload.action)));
+          break;
+        }
+        case 'cart-weight': {
+          let scale = this.scales.get(m.deviceId);
+          if (!scale) this.scales.set(m.deviceId, (scale = new BasketScale(m.deviceId)));
+          const step = scale.push(m.payload.t, m.payload.grams);
+          const cart = this.carts.get(m.deviceId);
+          if (step && cart) outputs.push(...this.cartOutputs(cart.step(step)));
+          break;
+        }
+        case 'cart-exit': {
+          const cart = this.carts.get(m.deviceId);
+          if (!cart) break;
+          this.carts.delete(m.deviceId);
+          outputs.push(...this.cartOutputs(cart.close(m.payload.t)));
+          outputs.push(...this.emit({ type: 'ShopperExited', visitId: cart.visitId, t: m.payload.t }));
+          break;
+        }
         default:
-          // Cameras, trackers and carts are wired in by their own issues.
+          // Cameras and trackers are wired in by their own issue.
           break;
       }
     }
     return outputs;
+  }
+
+  /** A shopper signed in on a cart: a cart visit begins (a second sign-in while one is open is ignored). */
+  private cartLogin(cartId: string, t: number, token: string): EngineOutput[] {
+    if (this.carts.has(cartId)) return [];
+    const visitId = visitIdFor(`${cartId}/${token}`, t);
+    this.carts.set(cartId, new CartVisit(cartId, visitId, this.products, this.byGtin));
+    return this.emit({ type: 'ShopperEntered', visitId, t, token, method: 'cart', gateId: cartId, channel: 'cart' });
+  }
+
+  private cartOutputs(out: CartOutput): EngineOutput[] {
+    return [
+      ...out.alerts.map((alert) => ({ type: 'cart-alert' as const, alert })),
+      ...out.events.flatMap((e) => this.emit(e)),
+    ];
   }
 
   private closeShelfChanges(upTo: number): EngineOutput[] {
@@ -240,6 +290,12 @@ class Engine implements StoreEngine {
     if (!best || !who) return outputs;
     const confidence = best.probability * who.probability;
     const threshold = this.store.settings.reviewThreshold;
+    const cart = [...this.carts.values()].find((c) => c.visitId === who.visitId);
+    if (cart && best.sku !== null && best.quantity > 0 && who.probability === 1) {
+      // A cart shopper's scans are the charge; the shelf only has to agree with them.
+      outputs.push(...this.cartOutputs(cart.shelfPick(change.endT, eventId, best.sku, best.quantity)));
+      return outputs;
+    }
     if (best.sku !== null && best.quantity !== 0) {
       const quantity = Math.abs(best.quantity);
       const base = { visitId: who.visitId, t: change.endT, eventId, sku: best.sku, quantity, confidence, source: 'shelf' as const };

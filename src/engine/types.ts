@@ -2,6 +2,7 @@ import type { DeviceMessage } from '../protocol/messages.js';
 import type { PeopleFrame } from '../protocol/results.js';
 import type { ShelfEvent, VisitEvent } from '../store/events.js';
 import type { Visit } from '../store/visit.js';
+import type { CartAlert } from '../store/cartVisit.js';
 
 /** What became of one ingested message. */
 export type IngestOutcome = 'accepted' | 'duplicate' | 'late' | 'unknown-device';
@@ -11,6 +12,7 @@ export type EngineOutput =
   | { type: 'visit'; event: VisitEvent }
   | { type: 'shelf'; event: ShelfEvent }
   | { type: 'people'; frame: PeopleFrame }
+  | { type: 'cart-alert'; alert: CartAlert }
   | { type: 'device'; deviceId: string; t: number; ok: boolean; detail: string };
 
 /** The deterministic store engine: device messages in event time in, store events out. */

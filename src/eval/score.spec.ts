@@ -24,7 +24,10 @@ const receipt = (shopper: string, items: Items, extra: Partial<ResultReceipt> = 
   ...extra,
 });
 
-const resultOf = (receipts: ResultReceipt[], reviews: ReplayResult['reviews'] = []): ReplayResult => ({ receipts, reviews });
+const resultOf = (receipts: ResultReceipt[], reviews: ReplayResult['reviews'] = []): ReplayResult => ({
+  receipts,
+  reviews,
+});
 
 describe('scoreRecording', () => {
   const cases: {
@@ -120,7 +123,12 @@ describe('scoreRecording', () => {
   it('counts a true shopper as reviewed when listed under reviews or with a reviewed receipt', () => {
     const truth = truthOf({ a: { fiji: 1 }, b: {}, c: {}, d: {} });
     const result = resultOf(
-      [receipt('a', { fiji: 1 }, { reviewed: true }), receipt('b', {}), receipt('c', {}), receipt('ghost', {}, { reviewed: true })],
+      [
+        receipt('a', { fiji: 1 }, { reviewed: true }),
+        receipt('b', {}),
+        receipt('c', {}),
+        receipt('ghost', {}, { reviewed: true }),
+      ],
       [
         { shopper: 'c', sku: 'fiji', reason: 'two shoppers at the shelf' },
         { shopper: 'c', sku: 'chips', reason: 'twice' },
@@ -173,11 +181,18 @@ describe('percentile', () => {
 
 describe('aggregateSuite', () => {
   it('averages F1 over recordings and pools exact share, review rate and latency', () => {
-    const one = scoreRecording(truthOf({ a: { fiji: 1 } }), resultOf([receipt('a', { fiji: 1 }, { issuedAt: 11_000 })]));
+    const one = scoreRecording(
+      truthOf({ a: { fiji: 1 } }),
+      resultOf([receipt('a', { fiji: 1 }, { issuedAt: 11_000 })]),
+    );
     const two = scoreRecording(
       truthOf({ b: { fiji: 1 }, c: { chips: 1 }, d: {} }),
       resultOf(
-        [receipt('b', {}, { issuedAt: 13_000 }), receipt('c', { chips: 1 }, { issuedAt: 12_000 }), receipt('d', {}, { issuedAt: 14_000 })],
+        [
+          receipt('b', {}, { issuedAt: 13_000 }),
+          receipt('c', { chips: 1 }, { issuedAt: 12_000 }),
+          receipt('d', {}, { issuedAt: 14_000 }),
+        ],
         [{ shopper: 'b', sku: 'fiji', reason: 'unsure' }],
       ),
     );
@@ -191,7 +206,13 @@ describe('aggregateSuite', () => {
   });
 
   it('scores an empty suite as nothing got wrong', () => {
-    expect(aggregateSuite([])).toMatchObject({ recordings: 0, f1: 1, exact: 1, reviewRate: 0, latencyP50Ms: null });
+    expect(aggregateSuite([])).toMatchObject({
+      recordings: 0,
+      f1: 1,
+      exact: 1,
+      reviewRate: 0,
+      latencyP50Ms: null,
+    });
   });
 });
 
@@ -205,7 +226,9 @@ describe('scoring properties', () => {
     { maxLength: 5 },
   );
   const toResult = (rs: { shopper: string; items: Items; reviewed: boolean; latency: number }[]) =>
-    resultOf(rs.map((r) => receipt(r.shopper, r.items, { reviewed: r.reviewed, issuedAt: 10_000 + r.latency })));
+    resultOf(
+      rs.map((r) => receipt(r.shopper, r.items, { reviewed: r.reviewed, issuedAt: 10_000 + r.latency })),
+    );
 
   it('F1, exact share and review rate lie in [0, 1]; TP never exceeds either side', () => {
     fc.assert(
@@ -216,7 +239,8 @@ describe('scoring properties', () => {
           expect(v).toBeLessThanOrEqual(1);
         }
         expect(score.tp).toBeLessThanOrEqual(Math.min(score.predicted, score.truth));
-        if (score.latencyP50Ms !== null) expect(score.latencyP99Ms!).toBeGreaterThanOrEqual(score.latencyP50Ms);
+        if (score.latencyP50Ms !== null)
+          expect(score.latencyP99Ms!).toBeGreaterThanOrEqual(score.latencyP50Ms);
       }),
     );
   });
@@ -225,7 +249,9 @@ describe('scoring properties', () => {
     fc.assert(
       fc.property(truthArb, (truth) => {
         const perfect = resultOf(
-          truth.shoppers.map((s) => receipt(s.shopper, Object.fromEntries(s.items.map((i) => [i.sku, i.quantity])))),
+          truth.shoppers.map((s) =>
+            receipt(s.shopper, Object.fromEntries(s.items.map((i) => [i.sku, i.quantity]))),
+          ),
         );
         const score = scoreRecording(truth, perfect);
         expect(score.f1).toBe(1);
@@ -242,7 +268,8 @@ describe('scoring properties', () => {
         const suite = aggregateSuite(scores);
         expect(suite.f1).toBeGreaterThanOrEqual(0);
         expect(suite.f1).toBeLessThanOrEqual(1);
-        if (scores.length > 0) expect(suite.f1).toBeCloseTo(scores.reduce((n, s) => n + s.f1, 0) / scores.length, 12);
+        if (scores.length > 0)
+          expect(suite.f1).toBeCloseTo(scores.reduce((n, s) => n + s.f1, 0) / scores.length, 12);
       }),
     );
   });

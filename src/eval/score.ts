@@ -69,7 +69,8 @@ function total(counts: Counts): number {
 }
 
 function sameItems(a: Map<string, number> | undefined, b: Map<string, number> | undefined): boolean {
-  const entries = (m: Map<string, number> | undefined) => [...(m ?? new Map<string, number>())].filter(([, q]) => q !== 0);
+  const entries = (m: Map<string, number> | undefined) =>
+    [...(m ?? new Map<string, number>())].filter(([, q]) => q !== 0);
   const ea = entries(a);
   const eb = new Map(entries(b));
   return ea.length === eb.size && ea.every(([sku, q]) => eb.get(sku) === q);
@@ -120,7 +121,9 @@ export function scoreRecording(truth: Truth, result: ReplayResult): RecordingSco
   const shoppers = [...trueCounts.keys()];
   // A shopper with no receipt at all did not get the exact receipt, even when they took nothing:
   // every visit must get a receipt, an empty one too.
-  const exactShoppers = shoppers.filter((s) => hasReceipt.has(s) && sameItems(predCounts.get(s), trueCounts.get(s))).length;
+  const exactShoppers = shoppers.filter(
+    (s) => hasReceipt.has(s) && sameItems(predCounts.get(s), trueCounts.get(s)),
+  ).length;
   const reviewedShoppers = shoppers.filter((s) => reviewed.has(s)).length;
 
   const latenciesMs = result.receipts.map((r) => r.issuedAt - r.exitedAt).sort((a, b) => a - b);

@@ -70,7 +70,8 @@ function tinyFiles(overrides: Partial<AutoCheckoutFiles> = {}): AutoCheckoutFile
   };
 }
 
-const plateIds = (store: StoreDefinition) => store.fixtures.flatMap((f) => f.shelves.flatMap((s) => s.plates));
+const plateIds = (store: StoreDefinition) =>
+  store.fixtures.flatMap((f) => f.shelves.flatMap((s) => s.plates));
 
 describe('convertAutoCheckout on a small folder', () => {
   const result = convertAutoCheckout(tinyFiles());
@@ -98,7 +99,9 @@ describe('convertAutoCheckout on a small folder', () => {
   it('keeps catalogue items without a plate, skips placeholder weights and says so', () => {
     expect(store.products.find((p) => p.sku === 'chips-family-size')?.name).toBe('Chips, Family Size');
     expect(store.products.some((p) => p.name === 'Placeholder')).toBe(false);
-    expect(result.warnings.some((w) => w.startsWith('products.csv line 8: "Placeholder" skipped'))).toBe(true);
+    expect(result.warnings.some((w) => w.startsWith('products.csv line 8: "Placeholder" skipped'))).toBe(
+      true,
+    );
   });
 
   it('reads dummy dollar prices as cents and sets a realistic weight spread', () => {
@@ -214,43 +217,70 @@ describe('bad input gets a one-line reason naming file, line and column', () => 
 
   it('a bad number in a weight file', () => {
     const text = plateCsv(1000, 2, () => 10).replace(/\n([^\n]*),10\n/, '\n$1,ten\n');
-    expectReason(withWeight('weights/1_1_1.csv', text), 'weights/1_1_1.csv line 2: column weight_g: expected a number, got "ten"');
+    expectReason(
+      withWeight('weights/1_1_1.csv', text),
+      'weights/1_1_1.csv line 2: column weight_g: expected a number, got "ten"',
+    );
   });
 
   it('a missing column in a weight file', () => {
-    expectReason(withWeight('weights/1_1_1.csv', 'time,weight_g\n1,2\n'), 'weights/1_1_1.csv line 1: missing column "timestamp_unix_s"');
+    expectReason(
+      withWeight('weights/1_1_1.csv', 'time,weight_g\n1,2\n'),
+      'weights/1_1_1.csv line 1: missing column "timestamp_unix_s"',
+    );
   });
 
   it('a weight file with no samples', () => {
-    expectReason(withWeight('weights/1_1_1.csv', 'timestamp_unix_s,weight_g\n'), /^weights\/1_1_1\.csv line 2: no samples/);
+    expectReason(
+      withWeight('weights/1_1_1.csv', 'timestamp_unix_s,weight_g\n'),
+      /^weights\/1_1_1\.csv line 2: no samples/,
+    );
   });
 
   it('a negative timestamp', () => {
-    expectReason(withWeight('weights/1_1_1.csv', 'timestamp_unix_s,weight_g\n-5,2\n'), /line 2: column timestamp_unix_s: expected seconds/);
+    expectReason(
+      withWeight('weights/1_1_1.csv', 'timestamp_unix_s,weight_g\n-5,2\n'),
+      /line 2: column timestamp_unix_s: expected seconds/,
+    );
   });
 
   it('a weight file whose name is not G_S_P.csv', () => {
     const files = tinyFiles();
-    expectReason({ ...files, weights: [...files.weights, { file: 'weights/plate.csv', mapped: true, text: 'x' }] }, /weights\/plate\.csv: expected a file name G_S_P\.csv/);
+    expectReason(
+      { ...files, weights: [...files.weights, { file: 'weights/plate.csv', mapped: true, text: 'x' }] },
+      /weights\/plate\.csv: expected a file name G_S_P\.csv/,
+    );
   });
 
   it('a products.csv without weight_g', () => {
-    expectReason(tinyFiles({ productsCsv: 'gondola,shelf,plate,name,barcode,price\n1,1,1,A,,1\n' }), /^products\.csv line 1: missing column "weight_g"/);
+    expectReason(
+      tinyFiles({ productsCsv: 'gondola,shelf,plate,name,barcode,price\n1,1,1,A,,1\n' }),
+      /^products\.csv line 1: missing column "weight_g"/,
+    );
   });
 
   it('a products.csv row with a bad gondola, barcode, price or name', () => {
     const row = (r: string) => tinyFiles({ productsCsv: `${PRODUCTS_HEADER}\n1,1,1,A,,,10,1,\n${r}\n` });
     expectReason(row('x,1,1,B,,,10,1,'), 'products.csv line 3: column gondola: expected a number, got "x"');
-    expectReason(row('1.5,1,1,B,,,10,1,'), 'products.csv line 3: column gondola: expected a whole number, got "1.5"');
+    expectReason(
+      row('1.5,1,1,B,,,10,1,'),
+      'products.csv line 3: column gondola: expected a whole number, got "1.5"',
+    );
     expectReason(row('1,1,2,B,12-34,,10,1,'), /products\.csv line 3: column barcode: expected digits/);
-    expectReason(row('1,1,2,B,,,10,-1,'), 'products.csv line 3: column price: expected a price of 0 or more, got -1');
+    expectReason(
+      row('1,1,2,B,,,10,-1,'),
+      'products.csv line 3: column price: expected a price of 0 or more, got -1',
+    );
     expectReason(row('1,1,2,,,,10,1,'), /products\.csv line 3: column name: expected a product name/);
     expectReason(row('1,1,2,B,,,10,1'), /products\.csv line 3: expected 9 fields/);
   });
 
   it('ground truth that is not JSON or misses fields', () => {
     expectReason(tinyFiles({ groundTruthJson: '{"shoppers": [' }), /^ground_truth\.json is not JSON/);
-    expectReason(tinyFiles({ groundTruthJson: '{"shoppers": [{"items": []}]}' }), /^ground_truth\.json rejected: shoppers\.0\.target_id/);
+    expectReason(
+      tinyFiles({ groundTruthJson: '{"shoppers": [{"items": []}]}' }),
+      /^ground_truth\.json rejected: shoppers\.0\.target_id/,
+    );
     expectReason(
       tinyFiles({ groundTruthJson: '{"shoppers": [{"target_id": "1", "items": [{"quantity": 1}]}]}' }),
       /ground_truth\.json: shoppers\.0\.items\.0: expected a barcode of digits or a product name/,
@@ -265,7 +295,9 @@ describe('bad input gets a one-line reason naming file, line and column', () => 
     );
     fc.assert(
       fc.property(fc.array(garbage, { minLength: 1, maxLength: 3 }), fc.nat({ max: 30 }), (lines, at) => {
-        const good = plateCsv(1000, 3, () => 5).trimEnd().split('\n');
+        const good = plateCsv(1000, 3, () => 5)
+          .trimEnd()
+          .split('\n');
         const position = 1 + (at % good.length);
         good.splice(position, 0, ...lines);
         try {
@@ -281,12 +313,19 @@ describe('bad input gets a one-line reason naming file, line and column', () => 
   });
 
   it('fast-check: garbage product rows are rejected with file and line, or converted to a valid store', () => {
-    const cell = fc.oneof(fc.string({ maxLength: 8 }), fc.integer({ min: -2, max: 3 }).map(String), fc.constantFrom('', '1.5', '0', '"a,b"'));
+    const cell = fc.oneof(
+      fc.string({ maxLength: 8 }),
+      fc.integer({ min: -2, max: 3 }).map(String),
+      fc.constantFrom('', '1.5', '0', '"a,b"'),
+    );
     fc.assert(
       fc.property(fc.array(cell, { minLength: 7, maxLength: 10 }), (cells) => {
         const files = tinyFiles();
         try {
-          const result = convertAutoCheckout({ ...files, productsCsv: `${files.productsCsv}\n${cells.join(',')}\n` });
+          const result = convertAutoCheckout({
+            ...files,
+            productsCsv: `${files.productsCsv}\n${cells.join(',')}\n`,
+          });
           parseStoreDefinition(result.store);
         } catch (error) {
           expect(error).toBeInstanceOf(WalkoutError);
@@ -317,14 +356,18 @@ describe('importAutoCheckout reads a folder', () => {
 
   it('converts a folder written to disk like the pure conversion does', () => {
     const root = writeFolder('Tiny Test 01', tinyFiles());
-    expect(serializeImport(importAutoCheckout(root))).toEqual(serializeImport(convertAutoCheckout(tinyFiles())));
+    expect(serializeImport(importAutoCheckout(root))).toEqual(
+      serializeImport(convertAutoCheckout(tinyFiles())),
+    );
   });
 
   it('names a missing folder, products.csv, ground truth or weights', () => {
     expect(() => importAutoCheckout(join(dir, 'nope'))).toThrow(/^AutoCheckout folder not found: /);
     const root = writeFolder('partial', tinyFiles());
     rmSync(join(root, 'ground_truth.json'));
-    expect(() => importAutoCheckout(root)).toThrow(/^ground_truth\.json not found: .*partial\/ground_truth\.json$/);
+    expect(() => importAutoCheckout(root)).toThrow(
+      /^ground_truth\.json not found: .*partial\/ground_truth\.json$/,
+    );
     rmSync(join(root, 'products.csv'));
     expect(() => importAutoCheckout(root)).toThrow(/^products\.csv not found: /);
     rmSync(join(root, 'weights'), { recursive: true });
@@ -334,8 +377,13 @@ describe('importAutoCheckout reads a folder', () => {
   it('names the file and line of a malformed CSV on disk', () => {
     const files = tinyFiles();
     const root = writeFolder('broken', files);
-    writeFileSync(join(root, 'weights_unmapped', '1_4_13.csv'), 'timestamp_unix_s,weight_g\n1000,1\n1000.01,\n');
-    expect(() => importAutoCheckout(root)).toThrow('weights_unmapped/1_4_13.csv line 3: column weight_g: expected a number, got ""');
+    writeFileSync(
+      join(root, 'weights_unmapped', '1_4_13.csv'),
+      'timestamp_unix_s,weight_g\n1000,1\n1000.01,\n',
+    );
+    expect(() => importAutoCheckout(root)).toThrow(
+      'weights_unmapped/1_4_13.csv line 3: column weight_g: expected a number, got ""',
+    );
   });
 });
 
@@ -351,7 +399,9 @@ describe.skipIf(!existsSync(REAL_DIR))('the real AutoCheckout recording cps-test
     const plates = plateIds(store);
     expect(store.id).toBe('autocheckout-cps-test-01');
     expect(plates).toHaveLength(294);
-    const weightDevices = new Set(result.messages.filter((m) => m.topic.endsWith('/weight')).map((m) => m.topic.split('/')[4]));
+    const weightDevices = new Set(
+      result.messages.filter((m) => m.topic.endsWith('/weight')).map((m) => m.topic.split('/')[4]),
+    );
     expect(weightDevices.size).toBe(348);
     const known = new Set(plates.map((p) => p.id));
     expect([...weightDevices].filter((d) => !known.has(d!))).toHaveLength(54);

@@ -216,7 +216,10 @@ const CHANNEL_FILE = /^([0-9]{1,4})_([0-9]{1,4})_([0-9]{1,4})\.csv$/;
 function readChannel(w: AutoCheckoutWeightFile): Channel {
   const match = CHANNEL_FILE.exec(basename(w.file));
   if (!match) {
-    throw new WalkoutError('WO_INPUT_INVALID', `${w.file}: expected a file name G_S_P.csv (gondola, shelf, plate)`);
+    throw new WalkoutError(
+      'WO_INPUT_INVALID',
+      `${w.file}: expected a file name G_S_P.csv (gondola, shelf, plate)`,
+    );
   }
   const [gondola, shelf, plate] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const table: CsvTable = parseCsv(w.text, w.file, ['timestamp_unix_s', 'weight_g']);
@@ -229,9 +232,21 @@ function readChannel(w: AutoCheckoutWeightFile): Channel {
     grams.push(numberCell(table, row, 'weight_g'));
   }
   if (times.length === 0) {
-    throw new WalkoutError('WO_INPUT_INVALID', `${w.file} line 2: no samples, expected rows of timestamp_unix_s,weight_g`);
+    throw new WalkoutError(
+      'WO_INPUT_INVALID',
+      `${w.file} line 2: no samples, expected rows of timestamp_unix_s,weight_g`,
+    );
   }
-  return { file: w.file, mapped: w.mapped, gondola, shelf, plate, id: plateIdOf(gondola, shelf, plate), times, grams };
+  return {
+    file: w.file,
+    mapped: w.mapped,
+    gondola,
+    shelf,
+    plate,
+    id: plateIdOf(gondola, shelf, plate),
+    times,
+    grams,
+  };
 }
 
 /**
@@ -286,7 +301,10 @@ function readGroundTruth(text: string): z.infer<typeof GroundTruthFile> {
   }
   const parsed = GroundTruthFile.safeParse(json);
   if (!parsed.success) {
-    throw new WalkoutError('WO_INPUT_INVALID', `ground_truth.json rejected: ${describeZodError(parsed.error)}`);
+    throw new WalkoutError(
+      'WO_INPUT_INVALID',
+      `ground_truth.json rejected: ${describeZodError(parsed.error)}`,
+    );
   }
   return parsed.data;
 }
@@ -307,7 +325,8 @@ export function convertAutoCheckout(files: AutoCheckoutFiles): AutoCheckoutImpor
   const seenChannel = new Map<string, string>();
   for (const c of channels) {
     const other = seenChannel.get(c.id);
-    if (other) throw new WalkoutError('WO_INPUT_INVALID', `${c.file}: plate ${c.id} also comes from ${other}`);
+    if (other)
+      throw new WalkoutError('WO_INPUT_INVALID', `${c.file}: plate ${c.id} also comes from ${other}`);
     seenChannel.set(c.id, c.file);
   }
   const mappedById = new Map(channels.filter((c) => c.mapped).map((c) => [c.id, c]));
@@ -320,7 +339,8 @@ export function convertAutoCheckout(files: AutoCheckoutFiles): AutoCheckoutImpor
     if (group) group.push(r);
     else groups.set(keyOf(r), [r]);
   }
-  const isPlaced = (r: ProductRow) => r.gondola >= 1 && mappedById.has(plateIdOf(r.gondola, r.shelf, r.plate));
+  const isPlaced = (r: ProductRow) =>
+    r.gondola >= 1 && mappedById.has(plateIdOf(r.gondola, r.shelf, r.plate));
   const scale = priceScale(rows);
 
   // Barcodes are skus as they are; slugs of names come second, so a slug can never take a barcode's sku.
@@ -355,7 +375,9 @@ export function convertAutoCheckout(files: AutoCheckoutFiles): AutoCheckoutImpor
       );
       continue;
     }
-    const odd = group.find((r) => r !== chosen && r.weight >= MIN_PRODUCT_GRAMS && Math.abs(r.weight - chosen.weight) > 0.01);
+    const odd = group.find(
+      (r) => r !== chosen && r.weight >= MIN_PRODUCT_GRAMS && Math.abs(r.weight - chosen.weight) > 0.01,
+    );
     if (odd) {
       warnings.push(
         `products.csv line ${odd.line}: "${odd.name}" weighs ${odd.weight} g here but ${chosen.weight} g on line ${chosen.line}; kept ${chosen.weight} g`,
@@ -380,7 +402,9 @@ export function convertAutoCheckout(files: AutoCheckoutFiles): AutoCheckoutImpor
     const plateId = plateIdOf(r.gondola, r.shelf, r.plate);
     const channel = mappedById.get(plateId);
     if (!channel) {
-      warnings.push(`products.csv line ${r.line}: plate ${plateId} has no file in weights/, "${r.name}" has no place`);
+      warnings.push(
+        `products.csv line ${r.line}: plate ${plateId} has no file in weights/, "${r.name}" has no place`,
+      );
       continue;
     }
     const sku = skuByKey.get(keyOf(r))!;
@@ -411,7 +435,9 @@ export function convertAutoCheckout(files: AutoCheckoutFiles): AutoCheckoutImpor
   const fixtures = gondolas.map((g) => {
     // Each gondola is a row along x, facing -y toward the aisle in front of it.
     const frontY = L.firstFrontY + (g - 1) * L.rowPitch;
-    const shelves = [...new Set(storePlates.filter((c) => c.gondola === g).map((c) => c.shelf))].sort((a, b) => a - b);
+    const shelves = [...new Set(storePlates.filter((c) => c.gondola === g).map((c) => c.shelf))].sort(
+      (a, b) => a - b,
+    );
     return {
       id: `g${g}`,
       shelves: shelves.map((s) => {
@@ -423,7 +449,11 @@ export function convertAutoCheckout(files: AutoCheckoutFiles): AutoCheckoutImpor
           .map((c) => {
             const x0 = L.gondolaStartX + (c.plate - 1) * L.plateWidth;
             const min: StorePoint = [round3(x0), round3(frontY), round3(z0)];
-            const max: StorePoint = [round3(x0 + L.plateWidth), round3(frontY + L.plateDepth), round3(z0 + L.itemHeight)];
+            const max: StorePoint = [
+              round3(x0 + L.plateWidth),
+              round3(frontY + L.plateDepth),
+              round3(z0 + L.itemHeight),
+            ];
             const facing: StorePoint = [0, -1, 0];
             return { id: c.id, box: { min, max }, facing };
           });
@@ -478,7 +508,10 @@ export function convertAutoCheckout(files: AutoCheckoutFiles): AutoCheckoutImpor
     // One shopper (the usual case): scan 1 s before the first sample, pass 100 ms later, leave
     // 1 s after the last. Several: they enter 1 s apart, in the order of the truth file.
     const scanT = round3(first - ENTRY_LEAD_MS * (n - i));
-    messages.push({ topic: topicFor(storeId, 'gate-scan', 'gate-in'), payload: { t: Math.max(0, scanT), token, method: 'qr' } });
+    messages.push({
+      topic: topicFor(storeId, 'gate-scan', 'gate-in'),
+      payload: { t: Math.max(0, scanT), token, method: 'qr' },
+    });
     messages.push({
       topic: topicFor(storeId, 'gate-pass', 'gate-in'),
       payload: { t: Math.max(0, round3(scanT + PASS_AFTER_SCAN_MS)), direction: 'in' },
@@ -498,7 +531,8 @@ export function convertAutoCheckout(files: AutoCheckoutFiles): AutoCheckoutImpor
       items: s.items.map((item, i) => {
         const barcode = item.barcode?.trim() ?? '';
         const name = item.name?.trim() ?? '';
-        let sku = barcode !== '' ? skuByKey.get(`barcode:${barcode}`) ?? barcode : skuByKey.get(`name:${name}`);
+        let sku =
+          barcode !== '' ? (skuByKey.get(`barcode:${barcode}`) ?? barcode) : skuByKey.get(`name:${name}`);
         if (sku === undefined) sku = slugify(name).slice(0, 58).replace(/-+$/, '');
         if (sku === '' || !/^[A-Za-z0-9._-]{1,64}$/.test(sku)) {
           throw new WalkoutError(
@@ -506,7 +540,8 @@ export function convertAutoCheckout(files: AutoCheckoutFiles): AutoCheckoutImpor
             `ground_truth.json: shoppers.${groundTruth.shoppers.indexOf(s)}.items.${i}: expected a barcode of digits or a product name`,
           );
         }
-        if (!listed.has(sku)) warnings.push(`ground_truth.json: item ${sku} ("${name}") is not in the catalogue`);
+        if (!listed.has(sku))
+          warnings.push(`ground_truth.json: item ${sku} ("${name}") is not in the catalogue`);
         return { sku, quantity: item.quantity };
       }),
     })),
@@ -525,7 +560,9 @@ function readText(path: string, what: string): string {
     const code = (error as NodeJS.ErrnoException).code;
     throw new WalkoutError(
       'WO_INPUT_INVALID',
-      code === 'ENOENT' ? `${what} not found: ${path}` : `cannot read ${what} ${path}: ${(error as Error).message}`,
+      code === 'ENOENT'
+        ? `${what} not found: ${path}`
+        : `cannot read ${what} ${path}: ${(error as Error).message}`,
     );
   }
 }
@@ -543,7 +580,7 @@ function csvFilesIn(dir: string): string[] {
 /** Reads an AutoCheckout recording folder into texts, naming what is missing. */
 export function readAutoCheckoutFolder(dir: string): AutoCheckoutFiles {
   const root = resolve(dir);
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = statSync(root).isDirectory();
   } catch {
@@ -552,11 +589,17 @@ export function readAutoCheckoutFolder(dir: string): AutoCheckoutFiles {
   if (!isDir) throw new WalkoutError('WO_INPUT_INVALID', `AutoCheckout folder not found: ${dir}`);
   const mapped = csvFilesIn(join(root, 'weights'));
   if (mapped.length === 0) {
-    throw new WalkoutError('WO_INPUT_INVALID', `${join(dir, 'weights')}: expected plate files G_S_P.csv, found none`);
+    throw new WalkoutError(
+      'WO_INPUT_INVALID',
+      `${join(dir, 'weights')}: expected plate files G_S_P.csv, found none`,
+    );
   }
   const weights: AutoCheckoutWeightFile[] = [
     ...mapped.map((f) => ({ file: `weights/${f}`, mapped: true })),
-    ...csvFilesIn(join(root, 'weights_unmapped')).map((f) => ({ file: `weights_unmapped/${f}`, mapped: false })),
+    ...csvFilesIn(join(root, 'weights_unmapped')).map((f) => ({
+      file: `weights_unmapped/${f}`,
+      mapped: false,
+    })),
   ].map((w) => ({ ...w, text: readText(join(root, w.file), 'weight file') }));
   return {
     name: basename(root),
@@ -572,10 +615,15 @@ export function importAutoCheckout(dir: string): AutoCheckoutImport {
 }
 
 /** The three output files' texts: `store.json`, `recording.ndjson`, `truth.json`. */
-export function serializeImport(result: AutoCheckoutImport): { store: string; recording: string; truth: string } {
+export function serializeImport(result: AutoCheckoutImport): {
+  store: string;
+  recording: string;
+  truth: string;
+} {
   return {
     store: `${JSON.stringify(result.store, null, 2)}\n`,
-    recording: result.messages.map((m) => JSON.stringify(m)).join('\n') + (result.messages.length > 0 ? '\n' : ''),
+    recording:
+      result.messages.map((m) => JSON.stringify(m)).join('\n') + (result.messages.length > 0 ? '\n' : ''),
     truth: `${JSON.stringify(result.truth, null, 2)}\n`,
   };
 }

@@ -21,33 +21,43 @@ describe('parseCsvRecords', () => {
   });
 
   it('names the file and line of an unclosed quote', () => {
-    expect(() => parseCsvRecords('a,b\n1,"open\n2,3\n', 'p.csv')).toThrow(/^p\.csv line 2: a quoted field is not closed/);
+    expect(() => parseCsvRecords('a,b\n1,"open\n2,3\n', 'p.csv')).toThrow(
+      /^p\.csv line 2: a quoted field is not closed/,
+    );
   });
 
   it('rejects text after a closing quote', () => {
-    expect(() => parseCsvRecords('a,b\n"x"y,2\n', 'p.csv')).toThrow(/^p\.csv line 2: column 1: unexpected text/);
+    expect(() => parseCsvRecords('a,b\n"x"y,2\n', 'p.csv')).toThrow(
+      /^p\.csv line 2: column 1: unexpected text/,
+    );
   });
 
   it('never throws anything but a WalkoutError on arbitrary text', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('a', '1', ',', '"', '\n', '\r', ' ', '.') , maxLength: 60 }), (text) => {
-        try {
-          parseCsvRecords(text, 'g.csv');
-        } catch (error) {
-          expect(error).toBeInstanceOf(WalkoutError);
-          expect((error as Error).message).toMatch(/^g\.csv line \d+: /);
-        }
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom('a', '1', ',', '"', '\n', '\r', ' ', '.'), maxLength: 60 }),
+        (text) => {
+          try {
+            parseCsvRecords(text, 'g.csv');
+          } catch (error) {
+            expect(error).toBeInstanceOf(WalkoutError);
+            expect((error as Error).message).toMatch(/^g\.csv line \d+: /);
+          }
+        },
+      ),
     );
   });
 
   it('joins back to the same cells when the cells are quoted', () => {
     const cell = fc.string({ unit: fc.constantFrom('a', ',', '"', '\n', ' ', 'é'), maxLength: 8 });
     fc.assert(
-      fc.property(fc.array(fc.array(cell, { minLength: 2, maxLength: 2 }), { minLength: 1, maxLength: 5 }), (rows) => {
-        const text = rows.map((r) => r.map((c) => `"${c.replace(/"/g, '""')}"`).join(',')).join('\n');
-        expect(parseCsvRecords(text, 'q.csv').map((r) => r.cells)).toEqual(rows);
-      }),
+      fc.property(
+        fc.array(fc.array(cell, { minLength: 2, maxLength: 2 }), { minLength: 1, maxLength: 5 }),
+        (rows) => {
+          const text = rows.map((r) => r.map((c) => `"${c.replace(/"/g, '""')}"`).join(',')).join('\n');
+          expect(parseCsvRecords(text, 'q.csv').map((r) => r.cells)).toEqual(rows);
+        },
+      ),
     );
   });
 });
@@ -60,7 +70,9 @@ describe('parseCsv', () => {
   });
 
   it('names a row with the wrong number of fields', () => {
-    expect(() => parseCsv('a,b\n1,2\n3\n', 'w.csv', ['a'])).toThrow('w.csv line 3: expected 2 fields (a, b), found 1');
+    expect(() => parseCsv('a,b\n1,2\n3\n', 'w.csv', ['a'])).toThrow(
+      'w.csv line 3: expected 2 fields (a, b), found 1',
+    );
   });
 
   it('rejects an empty file', () => {
@@ -75,7 +87,11 @@ describe('parseCsv', () => {
     expect(textCell(table, r1, 'c')).toBe('x');
     expect(() => numberCell(table, r1, 'c')).toThrow('n.csv line 2: column c: expected a number, got "x"');
     expect(() => numberCell(table, r2, 'a')).toThrow('n.csv line 3: column a: expected a number, got "NaN"');
-    expect(() => numberCell(table, r2, 'b')).toThrow('n.csv line 3: column b: expected a number, got "1e999"');
-    expect(() => integerCell(table, r2, 'c')).toThrow('n.csv line 3: column c: expected a whole number, got "3.5"');
+    expect(() => numberCell(table, r2, 'b')).toThrow(
+      'n.csv line 3: column b: expected a number, got "1e999"',
+    );
+    expect(() => integerCell(table, r2, 'c')).toThrow(
+      'n.csv line 3: column c: expected a whole number, got "3.5"',
+    );
   });
 });

@@ -104,7 +104,11 @@ export function parseCsv(text: string, file: string, required: readonly string[]
   const rows = records.slice(1);
   for (const row of rows) {
     if (row.cells.length !== header.length) {
-      fail(file, row.line, `expected ${header.length} fields (${header.join(', ')}), found ${row.cells.length}`);
+      fail(
+        file,
+        row.line,
+        `expected ${header.length} fields (${header.join(', ')}), found ${row.cells.length}`,
+      );
     }
   }
   return { file, header, rows };
@@ -133,7 +137,11 @@ export function numberCell(table: CsvTable, row: CsvRow, column: string): number
 export function integerCell(table: CsvTable, row: CsvRow, column: string): number {
   const value = numberCell(table, row, column);
   if (!Number.isInteger(value)) {
-    fail(table.file, row.line, `column ${column}: expected a whole number, got "${clip(row.cells[columnIndex(table, column)] ?? '')}"`);
+    fail(
+      table.file,
+      row.line,
+      `column ${column}: expected a whole number, got "${clip(row.cells[columnIndex(table, column)] ?? '')}"`,
+    );
   }
   return value;
 }

@@ -49,6 +49,8 @@ export interface LiveStore {
   loadStore(store: StoreDefinition): Promise<void>;
   /** Checks a raw topic and payload against the contract, then ingests it. Never throws. */
   offer(topic: unknown, payload: unknown): LiveIngestResult;
+  /** Like `offer`, for a payload still in its wire form (an MQTT message body). Never throws. */
+  offerText(topic: string, payload: string | Uint8Array): LiveIngestResult;
   /** Ingests one checked message. */
   ingest(message: DeviceMessage): LiveIngestResult;
   /** Advances the event-time clock by the wall time passed since the newest message. */
@@ -131,6 +133,17 @@ class Live implements LiveStore {
     const parsed = parseMessage(topic, payload);
     if (!parsed.ok) return this.reject('malformed', parsed.reason, typeof topic === 'string' ? topic : '');
     return this.ingest(parsed.message);
+  }
+
+  offerText(topic: string, payload: string | Uint8Array): LiveIngestResult {
+    const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      return this.reject('malformed', `${topic}: payload is not JSON (${(error as Error).message})`, topic);
+    }
+    return this.offer(topic, json);
   }
 
   ingest(message: DeviceMessage): LiveIngestResult {

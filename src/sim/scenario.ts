@@ -11,8 +11,22 @@ import type { RawMessage } from '../protocol/messages.js';
 import type { Camera, StoreDefinition } from '../protocol/store.js';
 import type { BodyState } from './people/types.js';
 import { createRng, type Rng } from './random.js';
-import { drawBoardClock, drawPlateNoise, plateMessages, type BoardClock, type SimPlate, type TimedMessage } from './sensors/plates.js';
-import { bodyStateAt, PlanBuilder, type PersonPlan, type PlannedReach, type PlateSpot, type ReachIntent } from './shoppers.js';
+import {
+  drawBoardClock,
+  drawPlateNoise,
+  plateMessages,
+  type BoardClock,
+  type SimPlate,
+  type TimedMessage,
+} from './sensors/plates.js';
+import {
+  bodyStateAt,
+  PlanBuilder,
+  type PersonPlan,
+  type PlannedReach,
+  type PlateSpot,
+  type ReachIntent,
+} from './shoppers.js';
 import { platesOf, type SimStore } from './stores.js';
 
 /** Relative weights of what a shopper does with one reach. */
@@ -64,7 +78,14 @@ export interface SimTruth {
   shoppers: { shopper: string; items: { sku: string; quantity: number }[] }[];
   /** Extension of the contract's truth: each visit's people and times, and each item movement. */
   visits: { shopper: string; people: string[]; enteredAt: number; exitedAt: number }[];
-  events: { t: number; shopper: string; person: string; action: 'pick' | 'return'; sku: string; plates: { plate: string; grams: number }[] }[];
+  events: {
+    t: number;
+    shopper: string;
+    person: string;
+    action: 'pick' | 'return';
+    sku: string;
+    plates: { plate: string; grams: number }[];
+  }[];
 }
 
 /** The output of a simulation. */
@@ -111,7 +132,12 @@ interface ShelfItem {
 }
 
 /** Runs one scenario on a store with a seed. */
-export function runScenario(sim: SimStore, config: ScenarioConfig, seed: number, opts: SimulateOptions = {}): Simulation {
+export function runScenario(
+  sim: SimStore,
+  config: ScenarioConfig,
+  seed: number,
+  opts: SimulateOptions = {},
+): Simulation {
   const store = sim.definition;
   const root = createRng(seed).fork(`scenario:${config.name}`);
   const startT = opts.startT ?? DEFAULT_START_T;
@@ -191,7 +217,8 @@ export function runScenario(sim: SimStore, config: ScenarioConfig, seed: number,
           meetAt = other.t;
         }
       }
-      const wantsPutback = !browseOnly && held > 0 && plan.chance(normalized(config.mix).putbackSame) && picked.length > 0;
+      const wantsPutback =
+        !browseOnly && held > 0 && plan.chance(normalized(config.mix).putbackSame) && picked.length > 0;
       if (wantsPutback) spot = spotById.get(plan.pick(picked))!;
       const heading = b.approach(spot);
       if (meetAt !== null && b.t < meetAt - 1500) b.stand(meetAt - b.t - plan.uniform(0, 1500), heading);
@@ -217,7 +244,7 @@ export function runScenario(sim: SimStore, config: ScenarioConfig, seed: number,
     b.walkTo(sim.aisles.exit);
     const exitAt = b.t + plan.uniform(200, 800);
     b.stand(exitAt - b.t);
-    return b.build(id, visits.length < visit + 1 ? `pending` : '', enterAt, exitAt);
+    return b.build(id, '', enterAt, exitAt); // the token is set once the visit is complete
   }
 
   for (const v of visits) for (const p of v.people) p.token = v.token;
@@ -256,9 +283,17 @@ export function runScenario(sim: SimStore, config: ScenarioConfig, seed: number,
   const simPlates = new Map<string, SimPlate>();
   const noiseRng = root.fork('plate-noise');
   for (const p of plates) {
-    simPlates.set(p.id, { id: p.id, board: p.fixture, base: noiseRng.uniform(200, 2500), noise: drawPlateNoise(noiseRng), steps: [], transients: [] });
+    simPlates.set(p.id, {
+      id: p.id,
+      board: p.fixture,
+      base: noiseRng.uniform(200, 2500),
+      noise: drawPlateNoise(noiseRng),
+      steps: [],
+      transients: [],
+    });
   }
-  for (const list of items.values()) for (const it of list) for (const s of it.split) simPlates.get(s.plate)!.base += it.grams * s.frac;
+  for (const list of items.values())
+    for (const it of list) for (const s of it.split) simPlates.get(s.plate)!.base += it.grams * s.frac;
 
   const truthEvents: SimTruth['events'] = [];
   const holding = new Map<string, (ShelfItem & { from: string })[]>();
@@ -273,11 +308,20 @@ export function runScenario(sim: SimStore, config: ScenarioConfig, seed: number,
     if (reach.intent.kind === 'lean') {
       const load = act.uniform(1500, 5000);
       plate.transients.push({ t0: reach.tContact, t1: reach.tRelease, grams: load * 0.5 });
-      for (const nb of neighbours(reach.plate, 1)) simPlates.get(nb.id)!.transients.push({ t0: reach.tContact + act.uniform(0, 200), t1: reach.tRelease, grams: load * 0.25 });
+      for (const nb of neighbours(reach.plate, 1))
+        simPlates.get(nb.id)!.transients.push({
+          t0: reach.tContact + act.uniform(0, 200),
+          t1: reach.tRelease,
+          grams: load * 0.25,
+        });
       continue;
     }
     // The hand rests on the shelf (a bump) or lifts a neighbouring item's edge (a dip).
-    plate.transients.push({ t0: reach.tContact, t1: reach.tRelease, grams: act.chance(0.75) ? act.uniform(40, 350) : -act.uniform(5, 40) });
+    plate.transients.push({
+      t0: reach.tContact,
+      t1: reach.tRelease,
+      grams: act.chance(0.75) ? act.uniform(40, 350) : -act.uniform(5, 40),
+    });
     const tAct = act.uniform(reach.tContact + 150, Math.max(reach.tContact + 200, reach.tRelease - 100));
     if (reach.intent.kind === 'pick') {
       const here = items.get(reach.plate)!;
@@ -285,18 +329,40 @@ export function runScenario(sim: SimStore, config: ScenarioConfig, seed: number,
         const it = here.splice(act.int(0, here.length - 1), 1)[0]!;
         const t = tAct + k * act.uniform(0, 80);
         const ramp = act.uniform(150, 450);
-        for (const s of it.split) simPlates.get(s.plate)!.steps.push({ t, grams: -it.grams * s.frac, rampMs: ramp });
+        for (const s of it.split)
+          simPlates.get(s.plate)!.steps.push({ t, grams: -it.grams * s.frac, rampMs: ramp });
         held.push({ ...it, from: reach.plate });
-        truthEvents.push({ t, shopper: person.token, person: person.id, action: 'pick', sku: it.sku, plates: it.split.map((s) => ({ plate: s.plate, grams: round2(-it.grams * s.frac) })) });
+        truthEvents.push({
+          t,
+          shopper: person.token,
+          person: person.id,
+          action: 'pick',
+          sku: it.sku,
+          plates: it.split.map((s) => ({ plate: s.plate, grams: round2(-it.grams * s.frac) })),
+        });
       }
     } else if (reach.intent.kind === 'putback' && held.length > 0) {
-      const idx = reach.intent.where === 'same' ? Math.max(0, findLastIndex(held, (h) => h.from === reach.plate)) : held.length - 1;
+      const idx =
+        reach.intent.where === 'same'
+          ? Math.max(
+              0,
+              findLastIndex(held, (h) => h.from === reach.plate),
+            )
+          : held.length - 1;
       const it = held.splice(idx, 1)[0]!;
       const placed: ShelfItem = { sku: it.sku, grams: it.grams, split: splitOn(reach.plate, act) };
       items.get(reach.plate)!.push(placed);
       const ramp = act.uniform(150, 400);
-      for (const s of placed.split) simPlates.get(s.plate)!.steps.push({ t: tAct, grams: it.grams * s.frac, rampMs: ramp });
-      truthEvents.push({ t: tAct, shopper: person.token, person: person.id, action: 'return', sku: it.sku, plates: placed.split.map((s) => ({ plate: s.plate, grams: round2(it.grams * s.frac) })) });
+      for (const s of placed.split)
+        simPlates.get(s.plate)!.steps.push({ t: tAct, grams: it.grams * s.frac, rampMs: ramp });
+      truthEvents.push({
+        t: tAct,
+        shopper: person.token,
+        person: person.id,
+        action: 'return',
+        sku: it.sku,
+        plates: placed.split.map((s) => ({ plate: s.plate, grams: round2(it.grams * s.frac) })),
+      });
     }
   }
   for (const p of simPlates.values()) p.steps.sort((a, b) => a.t - b.t);
@@ -304,21 +370,40 @@ export function runScenario(sim: SimStore, config: ScenarioConfig, seed: number,
   // ---- 3. Device messages.
   const from = startT;
   const to = Math.max(startT + LEAD_MS, ...people.map((p) => p.exitAt)) + TAIL_MS;
-  const timed: TimedMessage[] = [];
   const clocks = new Map<string, BoardClock>();
   const clockRng = root.fork('clocks');
   for (const f of store.fixtures) clocks.set(f.id, drawBoardClock(clockRng));
-  timed.push(...plateMessages(store.id, [...simPlates.values()], clocks, from, to, root.fork('plates')));
+  const timed: TimedMessage[] = plateMessages(
+    store.id,
+    [...simPlates.values()],
+    clocks,
+    from,
+    to,
+    root.fork('plates'),
+  );
 
   const gateRng = root.fork('gates');
   const gateOffset = { in: gateRng.uniform(-20, 20), out: gateRng.uniform(-20, 20) };
   const prefix = `walkout/v1/${store.id}`;
-  const gateMsg = (gate: 'gate-in' | 'gate-out', leaf: string, trueT: number, payload: Record<string, unknown>): TimedMessage => ({
+  const gateMsg = (
+    gate: 'gate-in' | 'gate-out',
+    leaf: string,
+    trueT: number,
+    payload: Record<string, unknown>,
+  ): TimedMessage => ({
     sentAt: trueT,
-    msg: { topic: `${prefix}/gates/${gate}/${leaf}`, payload: { t: round1(trueT + (gate === 'gate-in' ? gateOffset.in : gateOffset.out)), ...payload } },
+    msg: {
+      topic: `${prefix}/gates/${gate}/${leaf}`,
+      payload: { t: round1(trueT + (gate === 'gate-in' ? gateOffset.in : gateOffset.out)), ...payload },
+    },
   });
   for (const v of visits) {
-    timed.push(gateMsg('gate-in', 'scan', v.scanAt, { token: v.token, method: gateRng.pick(['qr', 'qr', 'card', 'palm'] as const) }));
+    timed.push(
+      gateMsg('gate-in', 'scan', v.scanAt, {
+        token: v.token,
+        method: gateRng.pick(['qr', 'qr', 'card', 'palm'] as const),
+      }),
+    );
     for (const p of v.people) {
       timed.push(gateMsg('gate-in', 'pass', p.enterAt, { direction: 'in' }));
       timed.push(gateMsg('gate-out', 'pass', p.exitAt, { direction: 'out' }));
@@ -328,7 +413,10 @@ export function runScenario(sim: SimStore, config: ScenarioConfig, seed: number,
   for (const f of store.fixtures) {
     const off = clocks.get(f.id)!.offsetMs;
     for (let t = from + 10_000; t < to; t += 10_000) {
-      timed.push({ sentAt: t, msg: { topic: `${prefix}/devices/${f.id}/status`, payload: { t: round1(t + off), ok: true } } });
+      timed.push({
+        sentAt: t,
+        msg: { topic: `${prefix}/devices/${f.id}/status`, payload: { t: round1(t + off), ok: true } },
+      });
     }
   }
   if (opts.cameraStage && config.cameras && store.cameras.length > 0) {
@@ -340,7 +428,15 @@ export function runScenario(sim: SimStore, config: ScenarioConfig, seed: number,
       }
       return out;
     };
-    timed.push(...opts.cameraStage.render({ storeId: store.id, cameras: store.cameras, from, to, peopleAt, rng: root.fork('cameras') }));
+    for (const m of opts.cameraStage.render({
+      storeId: store.id,
+      cameras: store.cameras,
+      from,
+      to,
+      peopleAt,
+      rng: root.fork('cameras'),
+    }))
+      timed.push(m);
   }
 
   // ---- 4. Network: delay, reordering within ~2 s, duplicates.
@@ -350,7 +446,8 @@ export function runScenario(sim: SimStore, config: ScenarioConfig, seed: number,
     let at = m.sentAt + 2 + net.exponential(12);
     if (net.chance(config.lateShare)) at += net.uniform(200, 2000);
     arrivals2.push({ at, i, msg: m.msg });
-    if (net.chance(config.duplicateShare)) arrivals2.push({ at: at + net.uniform(5, 1500), i: i + 0.5, msg: m.msg });
+    if (net.chance(config.duplicateShare))
+      arrivals2.push({ at: at + net.uniform(5, 1500), i: i + 0.5, msg: m.msg });
   });
   arrivals2.sort((a, b) => a.at - b.at || a.i - b.i);
 
@@ -358,10 +455,13 @@ export function runScenario(sim: SimStore, config: ScenarioConfig, seed: number,
   const truth: SimTruth = { shoppers: [], visits: [], events: truthEvents.sort((a, b) => a.t - b.t) };
   for (const v of visits) {
     const counts = new Map<string, number>();
-    for (const p of v.people) for (const it of holding.get(p.id) ?? []) counts.set(it.sku, (counts.get(it.sku) ?? 0) + 1);
+    for (const p of v.people)
+      for (const it of holding.get(p.id) ?? []) counts.set(it.sku, (counts.get(it.sku) ?? 0) + 1);
     truth.shoppers.push({
       shopper: v.token,
-      items: [...counts.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([sku, quantity]) => ({ sku, quantity })),
+      items: [...counts.entries()]
+        .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+        .map(([sku, quantity]) => ({ sku, quantity })),
     });
     truth.visits.push({
       shopper: v.token,

@@ -74,7 +74,8 @@ export interface PlateSpot {
 
 /** Routes along the aisles from a to b: up to the nearest row, across by a cross aisle if needed. */
 export function aisleRoute(aisles: AisleMap, a: P2, b: P2): P2[] {
-  const nearestRow = (p: P2) => aisles.rows.reduce((best, y) => (Math.abs(y - p[1]) < Math.abs(best - p[1]) ? y : best));
+  const nearestRow = (p: P2) =>
+    aisles.rows.reduce((best, y) => (Math.abs(y - p[1]) < Math.abs(best - p[1]) ? y : best));
   const ra = nearestRow(a);
   const rb = nearestRow(b);
   let pts: P2[];
@@ -97,7 +98,8 @@ export function aisleRoute(aisles: AisleMap, a: P2, b: P2): P2[] {
 /** Length of a polyline (m). */
 export function routeLength(pts: readonly P2[]): number {
   let d = 0;
-  for (let i = 1; i < pts.length; i++) d += Math.hypot(pts[i]![0] - pts[i - 1]![0], pts[i]![1] - pts[i - 1]![1]);
+  for (let i = 1; i < pts.length; i++)
+    d += Math.hypot(pts[i]![0] - pts[i - 1]![0], pts[i]![1] - pts[i - 1]![1]);
   return d;
 }
 
@@ -173,7 +175,8 @@ export class PlanBuilder {
     const lx = -Math.sin(heading);
     const ly = Math.cos(heading);
     const pos = this.position;
-    const side: 'left' | 'right' = (spot.target[0] - pos[0]) * lx + (spot.target[1] - pos[1]) * ly >= 0 ? 'left' : 'right';
+    const side: 'left' | 'right' =
+      (spot.target[0] - pos[0]) * lx + (spot.target[1] - pos[1]) * ly >= 0 ? 'left' : 'right';
     const r: PlannedReach = { t0, tContact, tRelease, t1, plate: spot.id, target: spot.target, side, intent };
     this.reaches.push(r);
     this.stand(t1 - t0, heading);
@@ -188,7 +191,17 @@ export class PlanBuilder {
       const b = this.path[i]!.pos;
       dist.push(dist[i - 1]! + Math.hypot(b[0] - a[0], b[1] - a[1]));
     }
-    return { id, token, height: this.height, enterAt, exitAt, path: this.path, reaches: this.reaches, stride: this.stride, dist };
+    return {
+      id,
+      token,
+      height: this.height,
+      enterAt,
+      exitAt,
+      path: this.path,
+      reaches: this.reaches,
+      stride: this.stride,
+      dist,
+    };
   }
 }
 
@@ -225,8 +238,15 @@ export function bodyStateAt(plan: PersonPlan, t: number): BodyState | null {
   else {
     // Standing without a set facing: keep the direction of the last move.
     let k = i;
-    while (k > 0 && Math.hypot(path[k]!.pos[0] - path[k - 1]!.pos[0], path[k]!.pos[1] - path[k - 1]!.pos[1]) < 1e-6) k--;
-    heading = k > 0 ? Math.atan2(path[k]!.pos[1] - path[k - 1]!.pos[1], path[k]!.pos[0] - path[k - 1]!.pos[0]) : Math.PI / 2;
+    while (
+      k > 0 &&
+      Math.hypot(path[k]!.pos[0] - path[k - 1]!.pos[0], path[k]!.pos[1] - path[k - 1]!.pos[1]) < 1e-6
+    )
+      k--;
+    heading =
+      k > 0
+        ? Math.atan2(path[k]!.pos[1] - path[k - 1]!.pos[1], path[k]!.pos[0] - path[k - 1]!.pos[0])
+        : Math.PI / 2;
   }
   const walked = plan.dist[i]! + (plan.dist[Math.min(i + 1, path.length - 1)]! - plan.dist[i]!) * u;
   const state: BodyState = {
@@ -238,7 +258,12 @@ export function bodyStateAt(plan: PersonPlan, t: number): BodyState | null {
   };
   for (const r of plan.reaches) {
     if (t < r.t0 || t > r.t1) continue;
-    const amount = t < r.tContact ? (t - r.t0) / (r.tContact - r.t0) : t <= r.tRelease ? 1 : 1 - (t - r.tRelease) / (r.t1 - r.tRelease);
+    const amount =
+      t < r.tContact
+        ? (t - r.t0) / (r.tContact - r.t0)
+        : t <= r.tRelease
+          ? 1
+          : 1 - (t - r.tRelease) / (r.t1 - r.tRelease);
     const eased = amount * amount * (3 - 2 * amount);
     state.reach = { target: r.target, side: r.side, amount: Math.min(1, Math.max(0, eased)) };
     if (r.intent.kind === 'lean') state.lean = 0.35 * eased;

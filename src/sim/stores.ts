@@ -107,28 +107,111 @@ interface ProductFamily {
 }
 
 const FAMILIES: ProductFamily[] = [
-  { base: 'Tortilla Chips', variants: ['Fire', 'Mild', 'Diablo'], grams: [95, 115], lookAlike: 2.5, price: [199, 299] },
-  { base: 'Potato Chips', variants: ['Salted', 'Vinegar', 'Paprika'], grams: [140, 160], lookAlike: 3, price: [249, 349] },
+  {
+    base: 'Tortilla Chips',
+    variants: ['Fire', 'Mild', 'Diablo'],
+    grams: [95, 115],
+    lookAlike: 2.5,
+    price: [199, 299],
+  },
+  {
+    base: 'Potato Chips',
+    variants: ['Salted', 'Vinegar', 'Paprika'],
+    grams: [140, 160],
+    lookAlike: 3,
+    price: [249, 349],
+  },
   { base: 'Gummy', variants: ['Bears', 'Worms'], grams: [140, 150], lookAlike: 2, price: [179, 229] },
-  { base: 'Sparkling Water 0.5 L', variants: ['Lemon', 'Lime', 'Berry'], grams: [525, 545], lookAlike: 3, price: [129, 169] },
-  { base: 'Energy Drink 250 ml', variants: ['Original', 'Sugarfree'], grams: [272, 278], lookAlike: 1.5, price: [199, 249] },
-  { base: 'Protein Bar', variants: ['Choc', 'Peanut', 'Vanilla'], grams: [58, 62], lookAlike: 1.5, price: [229, 279] },
-  { base: 'Candy Bar', variants: ['Milk', 'Dark', 'Caramel'], grams: [45, 52], lookAlike: 2, price: [99, 149] },
+  {
+    base: 'Sparkling Water 0.5 L',
+    variants: ['Lemon', 'Lime', 'Berry'],
+    grams: [525, 545],
+    lookAlike: 3,
+    price: [129, 169],
+  },
+  {
+    base: 'Energy Drink 250 ml',
+    variants: ['Original', 'Sugarfree'],
+    grams: [272, 278],
+    lookAlike: 1.5,
+    price: [199, 249],
+  },
+  {
+    base: 'Protein Bar',
+    variants: ['Choc', 'Peanut', 'Vanilla'],
+    grams: [58, 62],
+    lookAlike: 1.5,
+    price: [229, 279],
+  },
+  {
+    base: 'Candy Bar',
+    variants: ['Milk', 'Dark', 'Caramel'],
+    grams: [45, 52],
+    lookAlike: 2,
+    price: [99, 149],
+  },
   { base: 'Mints', variants: ['Peppermint', 'Spearmint'], grams: [20, 24], lookAlike: 1, price: [149, 199] },
-  { base: 'Yogurt Cup', variants: ['Plain', 'Strawberry', 'Peach'], grams: [150, 158], lookAlike: 2, price: [119, 159] },
+  {
+    base: 'Yogurt Cup',
+    variants: ['Plain', 'Strawberry', 'Peach'],
+    grams: [150, 158],
+    lookAlike: 2,
+    price: [119, 159],
+  },
   { base: 'Mineral Water 0.5 L', variants: ['Still'], grams: [536, 540], price: [99, 149] },
   { base: 'Cola 1.5 L', variants: ['Classic', 'Zero'], grams: [1570, 1600], lookAlike: 4, price: [249, 299] },
-  { base: 'Orange Juice 1 L', variants: ['Smooth', 'Pulp'], grams: [1080, 1100], lookAlike: 3, price: [349, 429] },
+  {
+    base: 'Orange Juice 1 L',
+    variants: ['Smooth', 'Pulp'],
+    grams: [1080, 1100],
+    lookAlike: 3,
+    price: [349, 429],
+  },
   { base: 'Milk 1 L', variants: ['Whole', 'Semi'], grams: [1035, 1045], lookAlike: 3, price: [129, 159] },
   { base: 'Cereal', variants: ['Corn Flakes', 'Granola', 'Muesli'], grams: [380, 760], price: [299, 499] },
-  { base: 'Pasta 500 g', variants: ['Spaghetti', 'Penne', 'Fusilli'], grams: [505, 512], lookAlike: 3, price: [149, 199] },
-  { base: 'Rice 1 kg', variants: ['Basmati', 'Jasmine'], grams: [1010, 1020], lookAlike: 3, price: [299, 399] },
-  { base: 'Canned Beans', variants: ['Kidney', 'Black', 'Pinto'], grams: [440, 446], lookAlike: 2, price: [99, 139] },
+  {
+    base: 'Pasta 500 g',
+    variants: ['Spaghetti', 'Penne', 'Fusilli'],
+    grams: [505, 512],
+    lookAlike: 3,
+    price: [149, 199],
+  },
+  {
+    base: 'Rice 1 kg',
+    variants: ['Basmati', 'Jasmine'],
+    grams: [1010, 1020],
+    lookAlike: 3,
+    price: [299, 399],
+  },
+  {
+    base: 'Canned Beans',
+    variants: ['Kidney', 'Black', 'Pinto'],
+    grams: [440, 446],
+    lookAlike: 2,
+    price: [99, 139],
+  },
   { base: 'Tomato Soup Can', variants: ['Classic'], grams: [410, 420], price: [129, 179] },
-  { base: 'Cookies', variants: ['Choc Chip', 'Oatmeal', 'Double Choc'], grams: [200, 350], price: [249, 349] },
+  {
+    base: 'Cookies',
+    variants: ['Choc Chip', 'Oatmeal', 'Double Choc'],
+    grams: [200, 350],
+    price: [249, 349],
+  },
   { base: 'Crackers', variants: ['Salted', 'Cheese'], grams: [180, 230], price: [199, 279] },
-  { base: 'Peanut Butter', variants: ['Smooth', 'Crunchy'], grams: [505, 512], lookAlike: 2.5, price: [349, 429] },
-  { base: 'Jam Jar', variants: ['Strawberry', 'Apricot', 'Cherry'], grams: [450, 456], lookAlike: 2, price: [279, 329] },
+  {
+    base: 'Peanut Butter',
+    variants: ['Smooth', 'Crunchy'],
+    grams: [505, 512],
+    lookAlike: 2.5,
+    price: [349, 429],
+  },
+  {
+    base: 'Jam Jar',
+    variants: ['Strawberry', 'Apricot', 'Cherry'],
+    grams: [450, 456],
+    lookAlike: 2,
+    price: [279, 329],
+  },
   { base: 'Coffee Beans', variants: ['Espresso', 'House'], grams: [260, 520], price: [699, 1199] },
   { base: 'Tea Box', variants: ['Green', 'Black', 'Mint'], grams: [40, 80], price: [299, 399] },
   { base: 'Chewing Gum', variants: ['Mint', 'Fruit'], grams: [28, 32], lookAlike: 1.5, price: [119, 149] },
@@ -136,7 +219,13 @@ const FAMILIES: ProductFamily[] = [
   { base: 'Toothpaste', variants: ['Whitening', 'Sensitive'], grams: [120, 130], price: [249, 349] },
   { base: 'Olive Oil 750 ml', variants: ['Extra Virgin'], grams: [1180, 1250], price: [899, 1099] },
   { base: 'Nuts Mix', variants: ['Salted', 'Honey'], grams: [150, 200], price: [399, 499] },
-  { base: 'Iced Tea 0.5 L', variants: ['Peach', 'Lemon'], grams: [528, 532], lookAlike: 2, price: [149, 189] },
+  {
+    base: 'Iced Tea 0.5 L',
+    variants: ['Peach', 'Lemon'],
+    grams: [528, 532],
+    lookAlike: 2,
+    price: [149, 189],
+  },
 ];
 
 interface Candidate {
@@ -146,7 +235,10 @@ interface Candidate {
 }
 
 function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }
 
 /** A 14-digit GTIN with a valid GS1 check digit. */
@@ -159,7 +251,9 @@ function gtin(rng: Rng): string {
 function familyProducts(rng: Rng, fam: ProductFamily, famIndex: number, round: number): Candidate[] {
   const center = rng.uniform(fam.grams[0], fam.grams[1]);
   return fam.variants.map((v) => {
-    const mean = fam.lookAlike ? center + rng.uniform(-fam.lookAlike / 2, fam.lookAlike / 2) : rng.uniform(fam.grams[0], fam.grams[1]);
+    const mean = fam.lookAlike
+      ? center + rng.uniform(-fam.lookAlike / 2, fam.lookAlike / 2)
+      : rng.uniform(fam.grams[0], fam.grams[1]);
     const grams = Math.round(mean * 10) / 10;
     // Packaging and fill vary about 0.5–1.5% of the weight; never below half a gram.
     const std = Math.round(Math.max(0.5, grams * rng.uniform(0.004, 0.012)) * 10) / 10;
@@ -182,7 +276,11 @@ function familyProducts(rng: Rng, fam: ProductFamily, famIndex: number, round: n
 
 type V3 = [number, number, number];
 const sub = (a: V3, b: V3): V3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-const cross = (a: V3, b: V3): V3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+const cross = (a: V3, b: V3): V3 => [
+  a[1] * b[2] - a[2] * b[1],
+  a[2] * b[0] - a[0] * b[2],
+  a[0] * b[1] - a[1] * b[0],
+];
 const norm = (a: V3): V3 => {
   const n = Math.hypot(...a);
   return [a[0] / n, a[1] / n, a[2] / n];
@@ -201,7 +299,9 @@ export function lookAtCamera(
   const x = norm(cross(z, ref));
   const y = cross(z, x);
   const R: [V3, V3, V3] = [x.map(r6) as V3, y.map(r6) as V3, z.map(r6) as V3];
-  const t: V3 = [0, 1, 2].map((i) => r6(-(R[i]![0] * center[0] + R[i]![1] * center[1] + R[i]![2] * center[2]))) as V3;
+  const t: V3 = [0, 1, 2].map((i) =>
+    r6(-(R[i]![0] * center[0] + R[i]![1] * center[1] + R[i]![2] * center[2])),
+  ) as V3;
   return {
     id,
     width: intr.width,
@@ -230,14 +330,24 @@ function cameraGrid(rng: Rng, size: [number, number], grid: [number, number]): C
       const h = 3.0 + rng.uniform(-0.1, 0.1);
       // Tilt each camera a little toward the store centre, as ceiling mounts are, so that
       // neighbouring cameras see people from different sides.
-      const target: V3 = [x + (cx - x) * 0.25 + rng.uniform(-0.2, 0.2), y + (cy - y) * 0.25 + rng.uniform(-0.2, 0.2), 0];
+      const target: V3 = [
+        x + (cx - x) * 0.25 + rng.uniform(-0.2, 0.2),
+        y + (cy - y) * 0.25 + rng.uniform(-0.2, 0.2),
+        0,
+      ];
       const k1 = r6(rng.uniform(-0.32, -0.22));
       cams.push(
         lookAtCamera(`cam-${cams.length + 1}`, [x, y, h], target, {
           width: 1280,
           height: 800,
           f: Math.round(rng.uniform(560, 620)),
-          dist: [k1, r6(rng.uniform(0.06, 0.1)), r6(rng.uniform(-0.001, 0.001)), r6(rng.uniform(-0.001, 0.001)), r6(rng.uniform(-0.02, 0))],
+          dist: [
+            k1,
+            r6(rng.uniform(0.06, 0.1)),
+            r6(rng.uniform(-0.001, 0.001)),
+            r6(rng.uniform(-0.001, 0.001)),
+            r6(rng.uniform(-0.02, 0)),
+          ],
           fps: 15,
         }),
       );
@@ -257,7 +367,10 @@ export function buildStore(layout: StoreLayout, seed: number): SimStore {
   // Gates are in front (zones y 0..1), then the front aisle, then the islands.
   const frontAisle = layout.frontAisle;
   const width = layout.columns * (shelfLen + margin) + margin;
-  const depth = Math.max(layout.minDepth, frontAisle + layout.islandsPerColumn * (islandDepth + layout.aisle) + 0.4);
+  const depth = Math.max(
+    layout.minDepth,
+    frontAisle + layout.islandsPerColumn * (islandDepth + layout.aisle) + 0.4,
+  );
   const W = Math.round(width * 10) / 10;
   const D = Math.round(depth * 10) / 10;
 
@@ -313,8 +426,26 @@ export function buildStore(layout: StoreLayout, seed: number): SimStore {
       [0, D],
     ],
     zones: [
-      { id: 'entry', kind: 'entry', polygon: [[0, 0], [2, 0], [2, 1], [0, 1]] },
-      { id: 'exit', kind: 'exit', polygon: [[r6(W - 2), 0], [W, 0], [W, 1], [r6(W - 2), 1]] },
+      {
+        id: 'entry',
+        kind: 'entry',
+        polygon: [
+          [0, 0],
+          [2, 0],
+          [2, 1],
+          [0, 1],
+        ],
+      },
+      {
+        id: 'exit',
+        kind: 'exit',
+        polygon: [
+          [r6(W - 2), 0],
+          [W, 0],
+          [W, 1],
+          [r6(W - 2), 1],
+        ],
+      },
     ],
     gates: [
       { id: 'gate-in', zone: 'entry' },
@@ -336,7 +467,11 @@ export function buildStore(layout: StoreLayout, seed: number): SimStore {
 function stockShelves(
   rng: Rng,
   fixtures: Fixture[],
-): { products: Product[]; planogram: { plate: string; sku: string; count: number }[]; lookAlikes: string[][] } {
+): {
+  products: Product[];
+  planogram: { plate: string; sku: string; count: number }[];
+  lookAlikes: string[][];
+} {
   const products: Product[] = [];
   const planogram: { plate: string; sku: string; count: number }[] = [];
   const lookAlikes: string[][] = [];
@@ -376,12 +511,27 @@ function stockShelves(
   }
   // Drop look-alike groups not fully stocked, and the products never placed.
   const placed = new Set(products.map((x) => x.sku));
-  return { products, planogram, lookAlikes: lookAlikes.map((gr) => gr.filter((s) => placed.has(s))).filter((gr) => gr.length > 1) };
+  return {
+    products,
+    planogram,
+    lookAlikes: lookAlikes.map((gr) => gr.filter((s) => placed.has(s))).filter((gr) => gr.length > 1),
+  };
 }
 
 /** The plates of a store in shelf order, with their shelf and gondola. */
-export function platesOf(def: StoreDefinition): { id: string; fixture: string; shelf: string; index: number; box: { min: V3; max: V3 }; facing: V3 }[] {
+export function platesOf(
+  def: StoreDefinition,
+): { id: string; fixture: string; shelf: string; index: number; box: { min: V3; max: V3 }; facing: V3 }[] {
   return def.fixtures.flatMap((f) =>
-    f.shelves.flatMap((s) => s.plates.map((p, index) => ({ id: p.id, fixture: f.id, shelf: s.id, index, box: p.box as { min: V3; max: V3 }, facing: p.facing as V3 }))),
+    f.shelves.flatMap((s) =>
+      s.plates.map((p, index) => ({
+        id: p.id,
+        fixture: f.id,
+        shelf: s.id,
+        index,
+        box: p.box as { min: V3; max: V3 },
+        facing: p.facing as V3,
+      })),
+    ),
   );
 }

@@ -10,7 +10,9 @@ export function registerImportCommand(program: Command): void {
     .description('convert recordings from other systems into store.json, recording.ndjson and truth.json');
   group
     .command('autocheckout')
-    .description('convert an AutoCheckout (CPS-IoT 2020) recording folder: weights/, weights_unmapped/, products.csv, ground_truth.json')
+    .description(
+      'convert an AutoCheckout (CPS-IoT 2020) recording folder: weights/, weights_unmapped/, products.csv, ground_truth.json',
+    )
     .argument('<dir>', 'the recording folder, e.g. datasets/autocheckout/cps-test-01')
     .requiredOption('--out <dir>', 'folder to write store.json, recording.ndjson and truth.json into')
     .action((dir: string, options: { out: string }) => {

@@ -23,14 +23,21 @@ export function formatScoreTable(score: RecordingScore): string {
 export function registerScoreCommand(program: Command): void {
   program
     .command('score')
-    .description('score a replay result against ground truth: F1, exact receipts, review rate, receipt latency')
-    .requiredOption('--truth <file>', 'ground truth JSON: {"shoppers": [{"shopper", "items": [{"sku", "quantity"}]}]}')
+    .description(
+      'score a replay result against ground truth: F1, exact receipts, review rate, receipt latency',
+    )
+    .requiredOption(
+      '--truth <file>',
+      'ground truth JSON: {"shoppers": [{"shopper", "items": [{"sku", "quantity"}]}]}',
+    )
     .requiredOption('--result <file>', 'result JSON written by `walkout replay`')
     .option('--json', 'print one JSON object instead of a table')
     .action((options: { truth: string; result: string; json?: boolean }) => {
       const truth = readJsonFile(options.truth, Truth, 'truth');
       const result = readJsonFile(options.result, ReplayResult, 'result');
       const score = scoreRecording(truth, result);
-      process.stdout.write(options.json ? `${JSON.stringify(scoreJson(score))}\n` : `${formatScoreTable(score)}\n`);
+      process.stdout.write(
+        options.json ? `${JSON.stringify(scoreJson(score))}\n` : `${formatScoreTable(score)}\n`,
+      );
     });
 }

@@ -70,6 +70,12 @@ export interface TrackingOptions {
   maxSpeed: number;
   /** Weight of the newest velocity measurement (0..1). Default 0.5. */
   velocityGain: number;
+  /**
+   * An unmatched candidate this close to a live track's predicted centre (m) is a fragment of that
+   * person (a pose split in two, a group the association could not merge) and starts nothing.
+   * Default 0.45. Too large delays a new person who enters right beside another.
+   */
+  spawnClearanceM: number;
 }
 
 export const DEFAULT_TRACKING: TrackingOptions = {
@@ -81,6 +87,7 @@ export const DEFAULT_TRACKING: TrackingOptions = {
   stitchSpeed: 1.2,
   maxSpeed: 2.5,
   velocityGain: 0.5,
+  spawnClearanceM: 0.45,
 };
 
 /** Tracker state; create with `createTrackerState`. */
@@ -195,6 +202,12 @@ export function stepTracks(state: TrackerState, candidates: readonly PersonCandi
   for (let c = 0; c < candidates.length; c++) {
     if (step.assignment[c] !== null) continue;
     const cand = candidates[c]!;
+    let fragment = false;
+    for (const tr of state.tracks) {
+      predictCentre(tr, cand.t, pred);
+      if (Math.hypot(cand.centre[0] - pred[0]!, cand.centre[1] - pred[1]!) < o.spawnClearanceM) fragment = true;
+    }
+    if (fragment) continue;
     let best = -1;
     let bestD = Infinity;
     for (let k = 0; k < state.lost.length; k++) {

@@ -106,7 +106,7 @@ export function viewError(v: ViewSet, i: number, X: Float64Array | number[]): nu
 export interface TriangulationOptions {
   /**
    * A view whose ray misses the point by more than this (metres, lateral, at the point's depth) is an
-   * outlier. Default 0.08. Too small drops good views of fast limbs; too large lets a merged limb or
+   * outlier. Default 0.15. Too small drops good views of fast limbs; too large lets a merged limb or
    * another person's joint bend the point.
    */
   outlierM: number;
@@ -114,7 +114,7 @@ export interface TriangulationOptions {
   maxPairSearch: number;
 }
 
-export const DEFAULT_TRIANGULATION: TriangulationOptions = { outlierM: 0.08, maxPairSearch: 8 };
+export const DEFAULT_TRIANGULATION: TriangulationOptions = { outlierM: 0.15, maxPairSearch: 8 };
 
 const hyp = new Float64Array(3);
 const bestActive = new Uint8Array(256);

@@ -72,6 +72,16 @@ export interface VisionOptions {
    * when that point is within this distance of it (m). Default 0.15.
    */
   singleViewMaxM: number;
+  /**
+   * An elbow or knee whose distances to its neighbours miss the person's bone lengths by more than
+   * this in sum (m) is re-placed from the bone lengths along one of its rays. Default 0.08.
+   */
+  boneToleranceM: number;
+  /**
+   * Weight w of each neighbouring instant in the [w, 1−2w, w] smoothing of emitted joints. Default
+   * 0.15; 0 turns smoothing off. Wrist history for `handsNear` stays unsmoothed.
+   */
+  smoothing: number;
   /** How long wrist history is kept for `handsNear` (ms). Default 120000. */
   historyMs: number;
   association: AssociationOptions;
@@ -87,6 +97,8 @@ export const DEFAULT_VISION: VisionOptions = {
   coastMs: 200,
   jointHoldMs: 400,
   singleViewMaxM: 0.15,
+  boneToleranceM: 0.08,
+  smoothing: 0.15,
   historyMs: 120_000,
   association: DEFAULT_ASSOCIATION,
   triangulation: DEFAULT_TRIANGULATION,
@@ -189,6 +201,16 @@ interface WristHistory {
   n: number;
 }
 
+/** Limb chains [proximal, middle, distal, kind]: kind 0 arm, 1 leg (bones of a kind pooled over sides). */
+const CHAINS: readonly (readonly [number, number, number, number])[] = [
+  [5, 7, 9, 0],
+  [6, 8, 10, 0],
+  [11, 13, 15, 1],
+  [12, 14, 16, 1],
+];
+/** Typical adult bone lengths (m): upper arm, forearm (to the wrist), thigh, shin. */
+const DEFAULT_BONES = [0.28, 0.25, 0.42, 0.42];
+
 const JOINT_INDEX = new Map<string, number>(COCO_JOINTS.map((name, i) => [name, i]));
 const LW = 9;
 const RW = 10;
@@ -210,10 +232,15 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
   let seq = 0;
   let processedUpTo = -Infinity; // event time of the last processed instant
   const held: HeldFrame[] = [];
+  let lastEmitted: HeldFrame | null = null;
+  const smoothW = naive ? 0 : o.smoothing;
+  if (!(smoothW >= 0 && smoothW < 0.5)) throw new Error(`vision.smoothing must be in [0, 0.5), got ${o.smoothing}`);
   const history = new Map<string, WristHistory>();
   const stats: VisionStats = { instants: 0, observations: 0, groups: 0, candidates: 0, rejectedCandidates: 0, unknownCamera: 0, late: 0 };
 
   const views = new ViewSet(Math.max(2, models.length));
+  const usedViews = new Int32Array(17);
+  const boneLengths = new Map<string, Float64Array>();
   const point = new Float64Array(3);
   const priorBuf: Float64Array[] = [];
 
@@ -336,6 +363,7 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
   function triangulateGroup(g: PoseGroup, t: number, prior: TrackPrior | null): PersonCandidate | null {
     const joints = new Float64Array(51);
     let mask = 0;
+    usedViews.fill(0);
     for (let j = 0; j < 17; j++) {
       views.clear();
       for (let i = 0; i < g.observations.length; i++) {
@@ -346,6 +374,7 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
       if (views.n === 0) continue;
       const used = naive ? triangulatePlain(views, point) : triangulateRobust(views, point, o.triangulation);
       if (used >= 2) {
+        usedViews[j] = used;
         joints[j * 3] = point[0]!;
         joints[j * 3 + 1] = point[1]!;
         joints[j * 3 + 2] = point[2]!;
@@ -375,13 +404,80 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
     }
     if (mask === 0) return null;
     if (!naive) {
+      const bones = g.trackId === null ? null : (boneLengths.get(g.trackId) ?? null);
+      mask = refineMiddleJoints(g, joints, mask, bones);
       const check = checkSkeleton(joints, mask);
       if (!check.ok) return null;
       mask &= ~check.dropMask;
+      if (g.trackId !== null) learnBones(g.trackId, joints, mask);
     }
     const centre = torsoCentre(joints, mask);
     if (!centre) return null;
     return { t, joints, mask, centre, trackHint: g.trackId, sourceKey: null };
+  }
+
+  /**
+   * An elbow or knee whose views disagree (two views can agree on a wrong depth along their epipolar
+   * line) is re-placed from the bone lengths: on each view's ray, the point whose distances to the
+   * well-seen shoulder and wrist (hip and ankle) best match the person's bone lengths.
+   */
+  function refineMiddleJoints(g: PoseGroup, joints: Float64Array, mask: number, bones: Float64Array | null): number {
+    for (let c = 0; c < CHAINS.length; c++) {
+      const [a, m, b, kind] = CHAINS[c]!;
+      if (!(mask & (1 << a)) || !(mask & (1 << b)) || usedViews[a]! < 2 || usedViews[b]! < 2) continue;
+      if (usedViews[m]! >= 3) continue; // three views agree: trust them
+      const La = bones ? bones[kind * 2]! : DEFAULT_BONES[kind * 2]!;
+      const Lb = bones ? bones[kind * 2 + 1]! : DEFAULT_BONES[kind * 2 + 1]!;
+      const ax = joints[a * 3]!, ay = joints[a * 3 + 1]!, az = joints[a * 3 + 2]!;
+      const bx = joints[b * 3]!, by = joints[b * 3 + 1]!, bz = joints[b * 3 + 2]!;
+      const residual = (x: number, y: number, z: number) =>
+        Math.abs(Math.hypot(x - ax, y - ay, z - az) - La) + Math.abs(Math.hypot(x - bx, y - by, z - bz) - Lb);
+      const r0 = mask & (1 << m) ? residual(joints[m * 3]!, joints[m * 3 + 1]!, joints[m * 3 + 2]!) : Infinity;
+      if (r0 <= o.boneToleranceM) continue;
+      let best = r0 - o.boneToleranceM / 2;
+      let bx2 = 0, by2 = 0, bz2 = 0;
+      for (const ob of g.observations) {
+        if (!(ob.mask & (1 << m))) continue;
+        const cc = models[ob.camera]!.centre;
+        const dx = ob.dir[m * 3]!, dy = ob.dir[m * 3 + 1]!, dz = ob.dir[m * 3 + 2]!;
+        const s0 = (ax - cc[0]!) * dx + (ay - cc[1]!) * dy + (az - cc[2]!) * dz;
+        for (let s = Math.max(0.1, s0 - 0.8); s <= s0 + 0.8; s += 0.01) {
+          const x = cc[0]! + s * dx, y = cc[1]! + s * dy, z = cc[2]! + s * dz;
+          const r = residual(x, y, z);
+          if (r < best) {
+            best = r;
+            bx2 = x;
+            by2 = y;
+            bz2 = z;
+          }
+        }
+      }
+      if (best < r0 - o.boneToleranceM / 2 && best <= o.boneToleranceM) {
+        joints[m * 3] = bx2;
+        joints[m * 3 + 1] = by2;
+        joints[m * 3 + 2] = bz2;
+        mask |= 1 << m;
+        usedViews[m] = 1;
+      }
+    }
+    return mask;
+  }
+
+  /** Learns a track's bone lengths from limbs whose three joints were all seen by ≥ 3 agreeing views. */
+  function learnBones(trackId: string, joints: Float64Array, mask: number): void {
+    let bones = boneLengths.get(trackId);
+    for (const [a, m, b, kind] of CHAINS) {
+      if (!(mask & (1 << a)) || !(mask & (1 << m)) || !(mask & (1 << b))) continue;
+      if (usedViews[a]! < 3 || usedViews[m]! < 3 || usedViews[b]! < 3) continue;
+      if (!bones) {
+        bones = Float64Array.from(DEFAULT_BONES);
+        boneLengths.set(trackId, bones);
+      }
+      const la = Math.hypot(joints[a * 3]! - joints[m * 3]!, joints[a * 3 + 1]! - joints[m * 3 + 1]!, joints[a * 3 + 2]! - joints[m * 3 + 2]!);
+      const lb = Math.hypot(joints[b * 3]! - joints[m * 3]!, joints[b * 3 + 1]! - joints[m * 3 + 1]!, joints[b * 3 + 2]! - joints[m * 3 + 2]!);
+      bones[kind * 2] = 0.8 * bones[kind * 2]! + 0.2 * la;
+      bones[kind * 2 + 1] = 0.8 * bones[kind * 2 + 1]! + 0.2 * lb;
+    }
   }
 
   function finishInstant(t: number, candidates: PersonCandidate[]): void {
@@ -439,21 +535,37 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
   function emit(watermark: number): PeopleFrame[] {
     const limit = watermark === Infinity ? Infinity : watermark - o.frameLagMs;
     let count = 0;
-    while (count < held.length && held[count]!.t <= limit && held[count]!.t <= processedUpTo) count++;
+    while (count < held.length && held[count]!.t <= limit) count++;
     const out: PeopleFrame[] = [];
-    for (const f of held.splice(0, count)) {
+    for (let k = 0; k < count; k++) {
+      const f = held[k]!;
+      const before = k === 0 ? lastEmitted : held[k - 1]!;
+      const after = k + 1 < held.length ? held[k + 1]! : null;
       const people: PeopleFrame['people'] = [];
       for (const e of f.entries) {
         if (!e.track.confirmed) continue;
+        const prev = before ? neighbour(before, e.track, f.t) : null;
+        const next = after ? neighbour(after, e.track, f.t) : null;
         const joints: Record<string, [number, number, number]> = {};
         for (let j = 0; j < 17; j++) {
           if (!(e.mask & (1 << j))) continue;
-          joints[COCO_JOINTS[j]!] = [mm(e.joints[j * 3]!), mm(e.joints[j * 3 + 1]!), mm(e.joints[j * 3 + 2]!)];
+          const xyz: [number, number, number] = [0, 0, 0];
+          for (let c = 0; c < 3; c++) {
+            // A [w, 1−2w, w] kernel over the neighbouring instants where they placed the joint.
+            let v = e.joints[j * 3 + c]!;
+            if (smoothW > 0 && prev && next && prev.mask & next.mask & (1 << j)) {
+              v = (1 - 2 * smoothW) * v + smoothW * (prev.joints[j * 3 + c]! + next.joints[j * 3 + c]!);
+            }
+            xyz[c] = mm(v);
+          }
+          joints[COCO_JOINTS[j]!] = xyz;
         }
         people.push({ id: e.track.id, session: null, joints });
       }
       out.push({ t: f.t, people });
     }
+    if (count > 0) lastEmitted = held[count - 1]!;
+    held.splice(0, count);
     // Forget the wrist history of tracks gone longer than the history span.
     for (const [id, h] of history) {
       if (processedUpTo - h.track.lastSeenAt > o.historyMs) history.delete(id);
@@ -506,6 +618,13 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
   }
 
   return { ingestPoses, ingestTrackerPeople, advance, tracks, handsNear, stats: () => ({ ...stats }) };
+}
+
+/** The entry of a track in a neighbouring held frame, if it is close enough in time to smooth with. */
+function neighbour(frame: HeldFrame, track: Track, t: number): FrameEntry | null {
+  if (Math.abs(frame.t - t) > 150) return null;
+  for (const e of frame.entries) if (e.track === track) return e;
+  return null;
 }
 
 function mm(v: number): number {

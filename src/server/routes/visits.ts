@@ -42,7 +42,8 @@ export const visitRoutes: FastifyPluginAsyncZod<{ live: LiveStore }> = async (ap
         groupSize: visit?.groupSize ?? 0,
         cart: Object.values(visit?.cart ?? {}).sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0)),
         openReviews: Object.entries(visit?.openReviews ?? {}).map(([eventId, r]) => ({ eventId, ...r })),
-        events,
+        // A ledger event is a plain JSON object; the schema names its common fields and keeps the rest.
+        events: events.map(({ seq, event }) => ({ seq, event: { ...event } as Record<string, unknown> & typeof event })),
       };
     },
   );

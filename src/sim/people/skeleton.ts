@@ -450,7 +450,8 @@ export function skeletonInto(state: BodyState, out: Float64Array, offset = 0): v
     const side = s === 0 ? 1 : -1;
     const ph = phase + (s === 0 ? 0 : Math.PI);
     const swing = -gait * ARM_SWING * Math.sin(ph);
-    const elbowFlex = ELBOW_REST + gait * 0.3 * Math.max(0, swing / ARM_SWING);
+    // Crouched or bent over, the free hand comes up toward the knee instead of hanging to the floor.
+    const elbowFlex = ELBOW_REST + gait * 0.3 * Math.max(0, swing / ARM_SWING) + 0.9 * crouch + 0.6 * Math.max(0, lean);
     const so = offset + (5 + s) * 3;
     sh[0] = out[so]!;
     sh[1] = out[so + 1]!;

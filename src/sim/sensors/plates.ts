@@ -159,7 +159,10 @@ export function plateSamples(plate: SimPlate, from: number, n: number, rng: Rng)
     if (rng.next() < nz.tailProb) noise *= nz.tailScale;
     if (rng.next() < spikeP) {
       // A spike is 12–60 noise levels tall, at least a few grams: a glitch of the ADC read.
-      noise += (rng.next() < 0.5 ? -1 : 1) * Math.max(3, rng.uniform(12, 60) * Math.max(nz.sigma, nz.step)) * nz.spikeGrams;
+      noise +=
+        (rng.next() < 0.5 ? -1 : 1) *
+        Math.max(3, rng.uniform(12, 60) * Math.max(nz.sigma, nz.step)) *
+        nz.spikeGrams;
     }
     const v = level + load[i]! + wander + nz.driftRate * t + noise;
     out[i] = Math.round(Math.round(v / nz.step) * nz.step * 1e4) / 1e4;
@@ -190,7 +193,9 @@ export function plateMessages(
     const start = from + (clock.phaseMs % packetMs);
     const packets = Math.max(0, Math.floor((to - start) / packetMs));
     const n = packets * SAMPLES_PER_MESSAGE;
-    const jitter = Array.from({ length: packets }, () => Math.max(-20, Math.min(20, brng.normal(0, clock.jitterMs))));
+    const jitter = Array.from({ length: packets }, () =>
+      Math.max(-20, Math.min(20, brng.normal(0, clock.jitterMs))),
+    );
     for (const plate of plates) {
       if (plate.board !== board) continue;
       const samples = plateSamples(plate, start, n, rng.fork(`plate:${plate.id}`));
@@ -207,9 +212,24 @@ export function plateMessages(
 }
 
 /** Traces of `count` untouched simulated plates over `seconds`, for comparing with a real recording. */
-export function idlePlateTraces(rng: Rng, count: number, seconds: number): { id: string; hz: number; grams: Float64Array }[] {
+export function idlePlateTraces(
+  rng: Rng,
+  count: number,
+  seconds: number,
+): { id: string; hz: number; grams: Float64Array }[] {
   return Array.from({ length: count }, (_, i) => {
-    const plate: SimPlate = { id: `p${i + 1}`, board: 'b', base: rng.uniform(300, 3000), noise: drawPlateNoise(rng), steps: [], transients: [] };
-    return { id: plate.id, hz: PLATE_HZ, grams: plateSamples(plate, 1.6e12, Math.round(seconds * PLATE_HZ), rng.fork(i)) };
+    const plate: SimPlate = {
+      id: `p${i + 1}`,
+      board: 'b',
+      base: rng.uniform(300, 3000),
+      noise: drawPlateNoise(rng),
+      steps: [],
+      transients: [],
+    };
+    return {
+      id: plate.id,
+      hz: PLATE_HZ,
+      grams: plateSamples(plate, 1.6e12, Math.round(seconds * PLATE_HZ), rng.fork(i)),
+    };
   });
 }
