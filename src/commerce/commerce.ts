@@ -44,6 +44,8 @@ export interface CommerceDeps {
   gatewayTimeoutMs?: number;
   /** Source of unguessable ids (nonces, account ids); crypto by default, seedable in tests. */
   randomId?: (bytes: number) => string;
+  /** Attach the receipt as a PDF to e-mails (default true). */
+  emailPdf?: boolean;
   /** Called after jobs are queued, so a worker can wake at once instead of polling. */
   onEnqueued?: () => void;
 }
@@ -540,7 +542,10 @@ export function createCommerce(deps: CommerceDeps) {
         text: receiptText(receipt),
         html: receiptHtml(receipt, history.filter((h) => h.version <= receipt.version)),
         messageId: `<receipt-${receipt.id}@walkout.${catalog.storeId}>`,
-        attachments: [{ filename: `receipt-${receipt.id}.pdf`, content: await receiptPdf(receipt), contentType: 'application/pdf' }],
+        attachments:
+          deps.emailPdf === false
+            ? []
+            : [{ filename: `receipt-${receipt.id}.pdf`, content: await receiptPdf(receipt), contentType: 'application/pdf' }],
       });
       return;
     }

@@ -44,6 +44,8 @@ class Engine implements StoreEngine {
   private readonly carts = new Map<string, CartVisit>();
   private readonly scales = new Map<string, BasketScale>();
   private readonly byGtin: Map<string, Product>;
+  private readonly plateHealth = new Map<string, string>();
+  private healthCheckedAt = -Infinity;
   private readonly recentChanges: { startT: number; confirmT: number }[] = [];
 
   constructor(
@@ -155,6 +157,7 @@ class Engine implements StoreEngine {
     const outputs = this.process(released);
     outputs.push(...this.closeShelfChanges(this.merge.watermark));
     for (const cart of this.carts.values()) outputs.push(...this.cartOutputs(cart.expire(this.merge.watermark)));
+    outputs.push(...this.checkPlateHealth(this.merge.watermark));
     outputs.push(...this.issueDueReceipts(this.merge.watermark));
     return outputs;
   }
@@ -234,6 +237,29 @@ class Engine implements StoreEngine {
     return outputs;
   }
 
+  /** Once a second of event time: plates that went silent, stuck or wild, and back (on change only). */
+  private checkPlateHealth(watermark: number): EngineOutput[] {
+    if (watermark - this.healthCheckedAt < 1000) return [];
+    this.healthCheckedAt = watermark;
+    const outputs: EngineOutput[] = [];
+    for (const [id, det] of this.detectors) {
+      // A plate never heard from is not wired yet, not broken.
+      if (det.lastT === -Infinity) continue;
+      const health = det.health(watermark);
+      const before = this.plateHealth.get(id) ?? 'ok';
+      if (health === before) continue;
+      this.plateHealth.set(id, health);
+      outputs.push({
+        type: 'device',
+        deviceId: id,
+        t: watermark,
+        ok: health === 'ok',
+        detail: health === 'ok' ? 'plate readings normal again' : `plate readings ${health}`,
+      });
+    }
+    return outputs;
+  }
+
   /** A shopper signed in on a cart: a cart visit begins (a second sign-in while one is open is ignored). */
   private cartLogin(cartId: string, t: number, token: string): EngineOutput[] {
     if (this.carts.has(cartId)) return [];
@@ -264,7 +290,9 @@ class Engine implements StoreEngine {
   private explain(change: MeasuredShelfChange): EngineOutput[] {
     const eventId = `se-${Math.round(change.startT)}-${change.shelfId}`;
     const hypotheses = productHypotheses(change, this.layout);
-    const reliable = change.plates.every((p) => this.detectors.get(p.plateId)?.isReliable ?? true);
+    const reliable = change.plates.every(
+      (p) => (this.detectors.get(p.plateId)?.isReliable ?? true) && (this.plateHealth.get(p.plateId) ?? 'ok') === 'ok',
+    );
     const main = this.layout.plates.get(change.mainPlateId)!;
     const shelfEvent: ShelfEvent = {
       eventId,

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { DATASETS_DIR, haveDataset } from '../testing/datasets.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -16,7 +17,7 @@ import {
   type AutoCheckoutImport,
 } from './autocheckout.js';
 
-const REAL_DIR = process.env.WALKOUT_AUTOCHECKOUT_DIR ?? '/work/shared/datasets/autocheckout/cps-test-01';
+const REAL_DIR = `${DATASETS_DIR}/autocheckout/cps-test-01`;
 
 const PRODUCTS_HEADER = 'gondola,shelf,plate,name,barcode,barcode_match,weight_g,price,thumbnail';
 
@@ -387,7 +388,7 @@ describe('importAutoCheckout reads a folder', () => {
   });
 });
 
-describe.skipIf(!existsSync(REAL_DIR))('the real AutoCheckout recording cps-test-01', () => {
+describe.runIf(haveDataset('autocheckout/cps-test-01'))('the real AutoCheckout recording cps-test-01', () => {
   let result: AutoCheckoutImport;
   let store: StoreDefinition;
   beforeAll(() => {

@@ -186,14 +186,14 @@ export function runScenario(
     }
     const token = `tok-${v + 1}-${plan.int(0, 0xffffff).toString(16).padStart(6, '0')}`;
     const members: PersonPlan[] = [];
-    let passAt = at + plan.uniform(1000, 2000);
+    let passAt = at + plan.uniform(600, 1200);
     for (let k = 0; k < size; k++) {
       const person = planPerson(`${token}.p${k + 1}`, v, passAt);
       members.push(person);
       people.push(person);
-      passAt += plan.uniform(1200, 2500);
+      passAt += plan.uniform(700, 1500);
     }
-    gateFree = passAt + plan.uniform(500, 1500);
+    gateFree = passAt + plan.uniform(300, 800);
     visits.push({ token, people: members, scanAt: at });
   }
 

@@ -10,7 +10,8 @@ import { GatewayError, type CardDetails, type HoldRequest, type PaymentGateway }
  *
  * Test cards: `tok_visa` (4242), `tok_mastercard` (4444), `tok_amex` (0005); `tok_chargeDeclined`
  * declines every hold and charge; `tok_captureDeclined` holds but declines capture and charge
- * (the card was cancelled during the visit). Any other `tok_*` is an unknown card (invalid).
+ * (the card was cancelled during the visit). A suffix (`tok_visa_ana`) makes a distinct card of
+ * the same kind, as a real gateway hands out one token per saved card. Anything else is unknown.
  */
 export interface TestGatewayScript {
   /** Delay of every call (ms), or per operation. */
@@ -26,6 +27,11 @@ const CARDS: Record<string, CardDetails & { declineHold?: boolean; declineCaptur
   tok_chargeDeclined: { brand: 'visa', last4: '0002', declineHold: true, declineCapture: true },
   tok_captureDeclined: { brand: 'visa', last4: '0341', declineCapture: true },
 };
+
+function cardOf(token: string) {
+  const m = /^(tok_[A-Za-z]+)(?:_[A-Za-z0-9]{1,40})?$/.exec(token);
+  return m ? CARDS[m[1]!] : undefined;
+}
 
 interface Stored {
   ok: boolean;
@@ -61,7 +67,7 @@ export class TestGateway implements PaymentGateway {
 
   async describeMethod(paymentMethod: string): Promise<CardDetails> {
     await this.delay('describe');
-    const card = CARDS[paymentMethod];
+    const card = cardOf(paymentMethod);
     if (!card) throw new GatewayError('invalid', 'resource_missing', `no such payment method: ${paymentMethod}`);
     return { brand: card.brand, last4: card.last4 };
   }
@@ -154,7 +160,7 @@ export class TestGateway implements PaymentGateway {
   }
 
   private card(method: string) {
-    const card = CARDS[method];
+    const card = cardOf(method);
     if (!card) throw new GatewayError('invalid', 'resource_missing', `no such payment method: ${method}`);
     return card;
   }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerImportCommand } from './import.js';
 import { registerScoreCommand } from './score.js';
 import { registerReplay } from './replay.js';
+import { registerStartCommand } from './start.js';
 
 /** Adds every `walkout` subcommand; each lives in its own module beside this one. */
 export function registerCommands(program: Command): void {
@@ -9,4 +10,5 @@ export function registerCommands(program: Command): void {
   registerImportCommand(program);
   registerScoreCommand(program);
   registerReplay(program);
+  registerStartCommand(program);
 }

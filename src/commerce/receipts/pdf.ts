@@ -1,9 +1,10 @@
-import PDFDocument from 'pdfkit';
 import type { Receipt } from '../types.js';
 import { formatMoney } from './receipt.js';
 
 /** A receipt as a one-page PDF. Creation date fixed to the issue time, so the same receipt gives the same bytes. */
-export function receiptPdf(r: Receipt): Promise<Buffer> {
+export async function receiptPdf(r: Receipt): Promise<Buffer> {
+  // Loaded on first use: pdfkit is heavy, and processes that never render a PDF should not pay for it.
+  const { default: PDFDocument } = await import('pdfkit');
   return new Promise((resolve, reject) => {
     const doc = new PDFDocument({ size: 'A5', margin: 36, info: { Title: `Receipt ${r.id}`, CreationDate: new Date(r.issuedAt) } });
     const chunks: Buffer[] = [];

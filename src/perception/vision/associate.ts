@@ -23,6 +23,9 @@ export interface PoseObservation {
   dir: Float64Array;
   /** Bit j set when joint j is usable (confidence ≥ the minimum). */
   mask: number;
+  /** Mean pixel of the usable joints (a cheap gate before joint-by-joint costs). */
+  cu: number;
+  cv: number;
 }
 
 /**
@@ -42,6 +45,8 @@ export function makeObservation(
   const dir = new Float64Array(51);
   let mask = 0;
   let count = 0;
+  let su = 0;
+  let sv = 0;
   const n2 = [0, 0];
   const d3 = [0, 0, 0];
   for (let j = 0; j < 17; j++) {
@@ -60,9 +65,11 @@ export function makeObservation(
     dir[j * 3 + 2] = d3[2]!;
     mask |= 1 << j;
     count++;
+    su += u;
+    sv += v;
   }
   if (count < minJoints) return null;
-  return { camera, t, keypoints: kp, xn, dir, mask };
+  return { camera, t, keypoints: kp, xn, dir, mask, cu: su / count, cv: sv / count };
 }
 
 /** Tunables of association. */
@@ -112,13 +119,21 @@ export interface PoseGroup {
 
 const costBuf = new Float64Array(17);
 
-/** Trimmed mean of the first n values of costBuf (sorted in place). */
+/** Trimmed mean of the first n values of costBuf (sorted in place; insertion sort, n ≤ 17). */
 function trimmedMean(n: number, trim: number): number {
-  const arr = costBuf.subarray(0, n);
-  arr.sort();
+  const a = costBuf;
+  for (let i = 1; i < n; i++) {
+    const v = a[i]!;
+    let k = i - 1;
+    while (k >= 0 && a[k]! > v) {
+      a[k + 1] = a[k]!;
+      k--;
+    }
+    a[k + 1] = v;
+  }
   const keep = Math.max(1, n - Math.floor(n * trim));
   let s = 0;
-  for (let i = 0; i < keep; i++) s += arr[i]!;
+  for (let i = 0; i < keep; i++) s += a[i]!;
   return s / keep;
 }
 
@@ -236,9 +251,43 @@ export function associate(
   // 1. Tracks claim poses.
   if (priors.length > 0) {
     const claims: Pair[] = [];
+    // Cheap gate first: the track's projected centre against the pose's mean pixel, per camera.
+    const nc = cameras.length;
+    const centreU = new Float64Array(priors.length * nc);
+    const centreV = new Float64Array(priors.length * nc);
+    const scale = new Float64Array(priors.length * nc).fill(NaN); // metres per pixel at the track; NaN: not in view
+    const used = new Uint8Array(nc);
+    for (const o of observations) used[o.camera] = 1;
+    for (let p = 0; p < priors.length; p++) {
+      const pr = priors[p]!;
+      let x = 0, y = 0, z = 0, k = 0;
+      for (let j = 0; j < 17; j++) {
+        if (!(pr.mask & (1 << j))) continue;
+        x += pr.joints[j * 3]!;
+        y += pr.joints[j * 3 + 1]!;
+        z += pr.joints[j * 3 + 2]!;
+        k++;
+      }
+      if (k === 0) continue;
+      x /= k;
+      y /= k;
+      z /= k;
+      for (let c = 0; c < nc; c++) {
+        if (!used[c]) continue;
+        const cam = cameras[c]!;
+        if (!projectInto(cam, x, y, z, proj)) continue;
+        const depth = cam.R[6]! * x + cam.R[7]! * y + cam.R[8]! * z + cam.t[2]!;
+        centreU[p * nc + c] = proj[0]!;
+        centreV[p * nc + c] = proj[1]!;
+        scale[p * nc + c] = (depth * 2) / (cam.fx + cam.fy);
+      }
+    }
     for (let p = 0; p < priors.length; p++) {
       for (let i = 0; i < n; i++) {
         const o = observations[i]!;
+        const k = p * nc + o.camera;
+        const sc = scale[k]!;
+        if (Number.isNaN(sc) || Math.hypot(centreU[k]! - o.cu, centreV[k]! - o.cv) * sc > opts.trackMaxM + 0.6) continue;
         const c = trackCost(o, cameras[o.camera]!, priors[p]!, opts);
         if (c <= opts.trackMaxM) claims.push({ cost: c, a: p, b: i });
       }
@@ -289,6 +338,8 @@ export function associate(
       const ob = observations[b]!;
       if (oa.camera === ob.camera) continue;
       if (groupOf[a] !== -1 && groupOf[a] === groupOf[b]) continue;
+      // Two poses already claimed by tracks can never merge (different tracks never do).
+      if (groupOf[a] !== -1 && groupOf[b] !== -1) continue;
       const c = pairCost(oa, ob, cameras[oa.camera]!, cameras[ob.camera]!, opts);
       if (c <= opts.pairMaxM) pairs.push({ cost: c, a, b });
     }

@@ -58,7 +58,10 @@ export class PlateDetector {
   private lastBlock = NaN;
   private changeStart = 0;
   private reliable = true;
+  private unreliableAt = 0;
   private lastSampleT = -Infinity;
+  private lastRaw = NaN;
+  private identicalRun = 0;
 
   constructor(
     readonly plateId: string,
@@ -85,6 +88,19 @@ export class PlateDetector {
     return this.lastSampleT;
   }
 
+  /**
+   * How the plate's sensor is doing at event time `now`: `silent` when no sample came for
+   * `silentMs`, `stuck` when the same raw value repeats for a second or more (a saturated or
+   * frozen load cell; real quantized plates repeat at most about 12 samples), `wild` when it never
+   * settles or its noise is far beyond a load cell's.
+   */
+  health(now: number, silentMs = 3000): 'ok' | 'silent' | 'stuck' | 'wild' {
+    if (now - this.lastSampleT > silentMs) return 'silent';
+    if (this.identicalRun >= this.hz) return 'stuck';
+    if (!this.reliable || this.sigma > 60) return 'wild';
+    return 'ok';
+  }
+
   /** Feeds one packet of samples (in event-time order of packets); returns confirmed changes. */
   push(t: number, hz: number, grams: readonly number[]): PlateChange[] {
     if (hz !== this.hz || this.buf.length === 0) {
@@ -101,6 +117,9 @@ export class PlateDetector {
       // Overlapping packets repeat moments already seen: keep the stream monotone.
       if (st <= this.lastSampleT - dt / 2) continue;
       this.lastSampleT = st;
+      const g = grams[i]!;
+      this.identicalRun = g === this.lastRaw ? this.identicalRun + 1 : 0;
+      this.lastRaw = g;
       if (this.buf.length === 0) this.bufT0 = st;
       this.buf.push(grams[i]!);
       if (this.buf.length >= this.blockSize) {
@@ -153,6 +172,8 @@ export class PlateDetector {
         this.changeStart = t;
         return null;
       }
+      // A plate that was wild earns trust back after half a minute of calm.
+      if (!this.reliable && t - this.unreliableAt > 30_000) this.reliable = true;
       // Learn noise and follow drift only while nothing happens.
       if (!Number.isNaN(prev)) {
         const d = Math.min(Math.abs(value - prev), 5 * this.sigma);
@@ -194,6 +215,7 @@ export class PlateDetector {
     if (t - this.changeStart > this.opts.maxChangeMs) {
       // Never settled: take the current level as the new baseline, and stop trusting the plate.
       this.reliable = false;
+      this.unreliableAt = t;
       this.baseline = value;
       this.state = 'stable';
     }

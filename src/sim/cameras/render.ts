@@ -55,6 +55,8 @@ export interface CameraNoise {
   outlierProb: number;
   /** Poses with fewer reported joints than this are not reported at all. */
   minJoints: number;
+  /** Probability that the nose and eyes of a person facing away from the camera are not reported. */
+  faceAwayMissProb: number;
 }
 
 /** A typical modern detector on overhead cameras. */
@@ -71,6 +73,7 @@ export const DEFAULT_CAMERA_NOISE: Readonly<CameraNoise> = Object.freeze({
   swapProb: 0.005,
   outlierProb: 0.005,
   minJoints: 3,
+  faceAwayMissProb: 0.5,
 });
 
 /** For the `crowded` and `adversarial` scenarios: a worse detector, a busier scene, a lossy network. */
@@ -87,6 +90,7 @@ export const HARD_CAMERA_NOISE: Readonly<CameraNoise> = Object.freeze({
   swapProb: 0.03,
   outlierProb: 0.02,
   minJoints: 4,
+  faceAwayMissProb: 0.7,
 });
 
 /** No noise at all except occlusion and the image border: for tests and for debugging perception. */
@@ -103,6 +107,7 @@ export const IDEAL_CAMERA_NOISE: Readonly<CameraNoise> = Object.freeze({
   swapProb: 0,
   outlierProb: 0,
   minJoints: 1,
+  faceAwayMissProb: 0,
 });
 
 /** Presets by name, for scenario definitions and the command line. */
@@ -470,7 +475,7 @@ function renderOneCamera(
       let miss = noise.missJointProb * (EXTREMITY[j] ? 2 : 1);
       if (faceAway && j <= 2) {
         conf *= 0.4;
-        miss = miss + 0.5 * (1 - miss);
+        miss = miss + noise.faceAwayMissProb * (1 - miss);
       }
       // Self-occlusion: the far one of a left/right pair is less certain.
       const mirrorDepth = depth[i * J + MIRROR[j]!]!;
@@ -643,6 +648,7 @@ const PROBABILITIES: readonly (keyof CameraNoise)[] = [
   'dropFrameProb',
   'swapProb',
   'outlierProb',
+  'faceAwayMissProb',
 ];
 
 /** Fills in defaults and checks every field, naming the one that is wrong. */

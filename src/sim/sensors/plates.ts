@@ -146,26 +146,31 @@ export function plateSamples(plate: SimPlate, from: number, n: number, rng: Rng)
   }
   const nz = plate.noise;
   const out = new Float64Array(n);
-  const alpha = Math.exp(-dt / 1000 / nz.wanderTau);
+  // The wander is slow (τ ≥ 5 s), so it is stepped once a packet (12 samples) and held.
+  const block = SAMPLES_PER_MESSAGE;
+  const alpha = Math.exp(-(block * dt) / 1000 / nz.wanderTau);
   const wanderKick = nz.wanderStd * Math.sqrt(1 - alpha * alpha);
   let wander = rng.normal(0, nz.wanderStd);
   const spikeP = nz.spikeRate / PLATE_HZ;
+  const tailP = nz.tailProb;
+  const spikeSize = Math.max(nz.sigma, nz.step);
+  const step = nz.step;
   let level = plate.base + carried;
   for (let i = 0; i < n; i++) {
     level += tailAdd[i]!;
-    wander = alpha * wander + wanderKick * rng.normal();
+    if (i % block === 0) wander = alpha * wander + wanderKick * rng.fastNormal();
     const t = (from + i * dt) / 1000;
-    let noise = rng.normal(0, nz.sigma);
-    if (rng.next() < nz.tailProb) noise *= nz.tailScale;
-    if (rng.next() < spikeP) {
-      // A spike is 12–60 noise levels tall, at least a few grams: a glitch of the ADC read.
-      noise +=
-        (rng.next() < 0.5 ? -1 : 1) *
-        Math.max(3, rng.uniform(12, 60) * Math.max(nz.sigma, nz.step)) *
-        nz.spikeGrams;
+    let noise = rng.fastNormal() * nz.sigma;
+    // One uniform decides both rare things: a heavy-tail sample (low end) or a spike (high end).
+    const u = rng.next();
+    if (u < tailP) noise *= nz.tailScale;
+    else if (u > 1 - spikeP) {
+      // A spike is 12–60 noise levels tall, at least 3 g: a glitch of the ADC read.
+      const size = Math.max(3, (12 + 48 * ((u - (1 - spikeP)) / spikeP)) * spikeSize);
+      noise += (rng.next() < 0.5 ? -1 : 1) * size * nz.spikeGrams;
     }
     const v = level + load[i]! + wander + nz.driftRate * t + noise;
-    out[i] = Math.round(Math.round(v / nz.step) * nz.step * 1e4) / 1e4;
+    out[i] = Math.round(Math.round(v / step) * step * 1e4) / 1e4;
   }
   return out;
 }

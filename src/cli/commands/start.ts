@@ -1,0 +1,188 @@
+import type { Command } from 'commander';
+import { DEFAULT_MQTT_PORT } from '../../adapters/mqtt/broker.js';
+import { DEFAULT_DATABASE_URL } from '../../adapters/sql/database.js';
+import { WalkoutError } from '../../protocol/errors.js';
+import { StoreDefinition } from '../../protocol/store.js';
+import type { BusMessage } from '../../server/bus.js';
+import { startWalkoutServer, type WalkoutServer } from '../../server/server.js';
+import { demoStore } from '../../sim/demoStore.js';
+import { readJsonFile } from '../io.js';
+
+export interface StartOptions {
+  store?: string;
+  db: string;
+  mqtt?: string;
+  port: string;
+  mqttPort: string;
+  bus: string;
+}
+
+function portOption(value: string, flag: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65_535) throw new WalkoutError('WO_INPUT_INVALID', `${flag} "${value}": expected a port number 0–65535 (0 = any free port)`);
+  return n;
+}
+
+function money(cents: number, currency: string): string {
+  return `${(cents / 100).toFixed(2)} ${currency}`;
+}
+
+function clip(text: string, n = 24): string {
+  return text.length > n ? `${text.slice(0, n - 1)}…` : text;
+}
+
+function clock(t: number): string {
+  return Number.isFinite(t) ? new Date(t).toISOString().slice(11, 23) : String(t);
+}
+
+/** One terminal line for what happened in the store, or null for what is too frequent to print. */
+export function describeBusMessage(m: BusMessage): string | null {
+  switch (m.type) {
+    case 'visit': {
+      const e = m.event;
+      const who = `visit ${clip(e.visitId, 40)}`;
+      switch (e.type) {
+        case 'ShopperEntered':
+          return `${clock(e.t)} → ${who} entered (token ${clip(e.token)}, ${e.channel} ${e.gateId})`;
+        case 'MemberJoined':
+          return `${clock(e.t)} + ${who}: one more person joined at ${e.gateId}`;
+        case 'PersonLeft':
+          return `${clock(e.t)} ← ${who}: one person left at ${e.gateId}`;
+        case 'ItemPicked':
+          return `${clock(e.t)}   ${who} picked ${e.quantity} × ${e.sku} (confidence ${e.confidence.toFixed(2)})`;
+        case 'ItemReturned':
+          return `${clock(e.t)}   ${who} put back ${e.quantity} × ${e.sku} (confidence ${e.confidence.toFixed(2)})`;
+        case 'ReviewRequested':
+          return `${clock(e.t)} ? ${who}: shelf event ${e.eventId} sent to review (${e.reason.kind}: ${e.reason.detail})`;
+        case 'ReviewSettled':
+          return `${clock(e.t)}   ${who}: review of ${e.eventId} settled by ${e.by}`;
+        case 'ShopperExited':
+          return `${clock(e.t)} ← ${who} exited; settling`;
+        case 'ReceiptIssued':
+          return null; // printed from the receipt message, which carries the issue time
+      }
+      return null;
+    }
+    case 'shelf': {
+      const e = m.event;
+      const best = e.hypotheses[0];
+      const guess = best ? `${best.quantity > 0 ? 'took' : 'put back'} ${Math.abs(best.quantity)} × ${best.sku ?? 'unknown'} (p ${best.probability.toFixed(2)})` : 'no product fits';
+      return `${clock(e.endT)}   shelf ${e.shelfId}: ${e.deltaGrams.toFixed(0)} g on ${e.plates.map((p) => p.plateId).join('+')}: ${guess}`;
+    }
+    case 'receipt': {
+      const r = m.receipt;
+      const lines = r.lines.length === 0 ? 'nothing' : r.lines.map((l) => `${l.quantity} × ${l.sku} @ ${money(l.unitPrice, r.currency)}`).join(', ');
+      return `receipt for ${clip(r.shopper)} (visit ${clip(r.visitId, 40)}): ${lines}; total ${money(r.total, r.currency)}${r.reviewed ? ' (reviewed)' : ''}`;
+    }
+    case 'device':
+      return m.ok ? null : `device ${m.deviceId} reports a problem: ${m.detail}`;
+    case 'store-loaded':
+      return `store ${m.storeId} (${m.name}) loaded`;
+    case 'rejection':
+    case 'people':
+      return null;
+  }
+  return null;
+}
+
+/** Prints rejections without flooding the terminal: the first few, then a count every few seconds. */
+function rejectionLogger(print: (line: string) => void): { note: (reason: string) => void; stop: () => void } {
+  let shown = 0;
+  let pending = 0;
+  let last = '';
+  const timer = setInterval(() => {
+    if (pending > 0) print(`${pending} more messages not accepted (latest: ${last})`);
+    pending = 0;
+  }, 5000);
+  timer.unref();
+  return {
+    note(reason) {
+      if (shown < 10) {
+        shown += 1;
+        print(`message not accepted: ${reason}`);
+      } else {
+        pending += 1;
+        last = reason;
+      }
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+/** Runs `walkout start` until SIGINT or SIGTERM; resolves once everything is closed. */
+export async function runStart(opts: StartOptions, print: (line: string) => void = (l) => console.log(l)): Promise<void> {
+  const port = portOption(opts.port, '--port');
+  const mqttPort = portOption(opts.mqttPort, '--mqtt-port');
+  const store = opts.store ? readJsonFile(opts.store, StoreDefinition, 'store definition') : undefined;
+  const rejections = rejectionLogger(print);
+  let server: WalkoutServer;
+  try {
+    server = await startWalkoutServer({
+      ...(store ? { store } : {}),
+      fallbackStore: demoStore,
+      databaseUrl: opts.db,
+      ...(opts.mqtt ? { mqttUrl: opts.mqtt } : {}),
+      mqttPort,
+      port,
+      busUrl: opts.bus,
+      onNotAccepted: (_topic, result) => {
+        if (result.outcome === 'rejected') rejections.note(result.reason ?? 'rejected');
+      },
+    });
+  } catch (error) {
+    rejections.stop();
+    if (error instanceof WalkoutError) throw error;
+    const e = error as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') throw new WalkoutError('WO_INPUT_INVALID', `port ${port} is taken: ${e.message} (choose another with --port, 0 = any free port)`);
+    throw error;
+  }
+  const unsubscribe = server.bus.subscribe((m) => {
+    const line = describeBusMessage(m);
+    if (line) print(line);
+  });
+  const store_ = server.live.store;
+  print(`walkout: store ${store_ ? `${store_.id} (${store_.name})` : '(none loaded: PUT /api/store)'} on ${server.database.location}`);
+  print(`  API      ${server.httpUrl}/api`);
+  print(`  docs     ${server.httpUrl}/docs`);
+  print(
+    server.mqtt.mode === 'embedded'
+      ? `  MQTT     mqtt://127.0.0.1:${server.mqtt.port} (embedded broker; topics walkout/v1/${store_?.id ?? '{storeId}'}/...)`
+      : `  MQTT     subscribed to ${server.mqtt.url}`,
+  );
+  print('Ctrl-C to stop.');
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      print(`walkout: ${signal}, closing…`);
+      unsubscribe();
+      rejections.stop();
+      server
+        .close()
+        .then(() => print('walkout: closed'))
+        .catch((error: unknown) => print(`walkout: error while closing: ${(error as Error).message}`))
+        .finally(resolve);
+    };
+    const onInt = () => stop('SIGINT');
+    const onTerm = () => stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+}
+
+/** `walkout start`: a live store with its HTTP API, MQTT ingest and database. */
+export function registerStartCommand(program: Command): void {
+  program
+    .command('start')
+    .description('run a live store: HTTP API (OpenAPI at /docs), MQTT ingest, SQLite or PostgreSQL')
+    .option('--store <file>', 'store definition (store.json); default: the store the database last ran, else the bundled demo store')
+    .option('--db <url>', 'database: sqlite:PATH, a file path, or postgres://user@host:port/db', DEFAULT_DATABASE_URL)
+    .option('--mqtt <url>', 'subscribe to an external MQTT broker (e.g. mqtt://127.0.0.1:1883) instead of embedding one')
+    .option('--port <n>', 'HTTP port (0 = any free port)', '8080')
+    .option('--mqtt-port <n>', 'embedded MQTT broker port (0 = any free port)', String(DEFAULT_MQTT_PORT))
+    .option('--bus <url>', 'event bus: memory (NATS later)', 'memory')
+    .action(async (opts: StartOptions) => {
+      await runStart(opts);
+    });
+}
