@@ -1,10 +1,16 @@
 import type { DeviceMessage } from '../protocol/messages.js';
 import type { Product, StoreDefinition } from '../protocol/store.js';
 import { attributeWithoutCameras, visitsPresent } from '../perception/attribution/assign.js';
-import { productHypotheses } from '../perception/weight/hypotheses.js';
+import { explainWithSplits } from '../perception/weight/hypotheses.js';
 import { buildShelfLayout, type ShelfLayout } from '../perception/weight/layout.js';
 import { DEFAULT_PLATE_OPTIONS, PlateDetector } from '../perception/weight/plateDetector.js';
-import { measureGroup, ShelfChangeGrouper, type MeasuredShelfChange } from '../perception/weight/shelfEvents.js';
+import {
+  measureGroup,
+  restrictChange,
+  ShelfChangeGrouper,
+  type MeasuredShelfChange,
+} from '../perception/weight/shelfEvents.js';
+import type { ProductHypothesis } from '../store/events.js';
 import type { ShelfEvent, VisitEvent } from '../store/events.js';
 import { GateSessions, visitIdFor } from '../store/gates.js';
 import { CartVisit, type CartOutput } from '../store/cartVisit.js';
@@ -281,15 +287,18 @@ class Engine implements StoreEngine {
       const measured = measureGroup(group, this.layout, this.detectors);
       this.recentChanges.push({ startT: measured.startT, confirmT: measured.confirmT });
       if (this.recentChanges.length > 256) this.recentChanges.shift();
-      outputs.push(...this.explain(measured));
+      const parts = explainWithSplits(measured, this.layout, (c, ids) => restrictChange(c, ids, this.layout));
+      parts.forEach((part, i) => {
+        const suffix = parts.length > 1 ? `-${'ab'[i]}` : '';
+        outputs.push(...this.explain(part.change, part.hypotheses, suffix));
+      });
     }
     return outputs;
   }
 
   /** Turns a measured shelf change into a shelf event, then into ledger events for the likeliest visit. */
-  private explain(change: MeasuredShelfChange): EngineOutput[] {
-    const eventId = `se-${Math.round(change.startT)}-${change.shelfId}`;
-    const hypotheses = productHypotheses(change, this.layout);
+  private explain(change: MeasuredShelfChange, hypotheses: ProductHypothesis[], suffix: string): EngineOutput[] {
+    const eventId = `se-${Math.round(change.startT)}-${change.shelfId}${suffix}`;
     const reliable = change.plates.every(
       (p) => (this.detectors.get(p.plateId)?.isReliable ?? true) && (this.plateHealth.get(p.plateId) ?? 'ok') === 'ok',
     );

@@ -50,8 +50,10 @@ export function plateNoiseStats(trace: PlateTrace): PlateNoiseStats {
   const w = trace.grams;
   const n = w.length;
   const hz = trace.hz;
-  if (!(hz > 0)) throw new RangeError(`plateNoiseStats: hz must be positive, got ${hz} for plate ${trace.id}`);
-  if (n < 4 * hz) throw new RangeError(`plateNoiseStats: plate ${trace.id} needs at least ${4 * hz} samples, got ${n}`);
+  if (!(hz > 0))
+    throw new RangeError(`plateNoiseStats: hz must be positive, got ${hz} for plate ${trace.id}`);
+  if (n < 4 * hz)
+    throw new RangeError(`plateNoiseStats: plate ${trace.id} needs at least ${4 * hz} samples, got ${n}`);
   const diffs: number[] = new Array<number>(n - 1);
   for (let i = 1; i < n; i++) diffs[i - 1] = w[i]! - w[i - 1]!;
   const absDiffs = diffs.map(Math.abs);
@@ -109,7 +111,8 @@ export const SUMMARY_PERCENTILES = [0, 10, 25, 50, 75, 90, 100] as const;
 
 /** Summarises per-plate statistics as percentiles over plates (`SUMMARY_PERCENTILES`). */
 export function summarizeNoise(stats: readonly PlateNoiseStats[]): NoiseSummary {
-  const of = (f: (s: PlateNoiseStats) => number) => SUMMARY_PERCENTILES.map((p) => round4(percentile(stats.map(f), p)));
+  const of = (f: (s: PlateNoiseStats) => number) =>
+    SUMMARY_PERCENTILES.map((p) => round4(percentile(stats.map(f), p)));
   return {
     plates: stats.length,
     noise: of((s) => s.noise),

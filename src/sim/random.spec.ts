@@ -31,15 +31,27 @@ describe('createRng', () => {
 
   it('keeps every helper within its range for any seed', () => {
     fc.assert(
-      fc.property(fc.integer(), fc.integer({ min: -50, max: 50 }), fc.integer({ min: 0, max: 50 }), (seed, lo, span) => {
-        const rng = createRng(seed);
-        const u = rng.next();
-        const k = rng.int(lo, lo + span);
-        const items = Array.from({ length: span + 1 }, (_, i) => i);
-        const shuffled = rng.shuffle(items);
-        return u >= 0 && u < 1 && k >= lo && k <= lo + span && Number.isInteger(k) &&
-          items.includes(rng.pick(items)) && [...shuffled].sort((x, y) => x - y).join() === items.join();
-      }),
+      fc.property(
+        fc.integer(),
+        fc.integer({ min: -50, max: 50 }),
+        fc.integer({ min: 0, max: 50 }),
+        (seed, lo, span) => {
+          const rng = createRng(seed);
+          const u = rng.next();
+          const k = rng.int(lo, lo + span);
+          const items = Array.from({ length: span + 1 }, (_, i) => i);
+          const shuffled = rng.shuffle(items);
+          return (
+            u >= 0 &&
+            u < 1 &&
+            k >= lo &&
+            k <= lo + span &&
+            Number.isInteger(k) &&
+            items.includes(rng.pick(items)) &&
+            [...shuffled].sort((x, y) => x - y).join() === items.join()
+          );
+        },
+      ),
     );
   });
 

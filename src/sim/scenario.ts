@@ -68,6 +68,8 @@ export interface ScenarioConfig {
   mix: ActionMix;
   /** Share of stops placed on purpose within 1 m and 2 s of another group's reach. */
   encounterShare: number;
+  /** How bad the cameras' pose detector is (see cameras/render.ts). */
+  cameraNoise: 'default' | 'hard';
   /** Network: share of messages delivered late (out of order, up to 2 s) and twice. */
   lateShare: number;
   duplicateShare: number;
@@ -110,6 +112,9 @@ export interface CameraStage {
     /** Body states of everyone in the store at time t (ms). */
     peopleAt: (t: number) => BodyState[];
     rng: Rng;
+    /** The scenario's camera noise preset and seed (per-camera clock offsets differ per seed). */
+    preset?: 'default' | 'hard' | 'ideal';
+    seed: number;
   }): TimedMessage[];
 }
 
@@ -117,7 +122,8 @@ export interface CameraStage {
 export interface SimulateOptions {
   /** Event time of the start (ms since epoch); default 2026-01-01T09:00:00Z. */
   startT?: number;
-  cameraStage?: CameraStage;
+  /** Renders camera poses; null or absent: no camera messages. */
+  cameraStage?: CameraStage | null;
 }
 
 /** Default start: a fixed instant, so recordings do not depend on the clock. */

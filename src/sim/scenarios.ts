@@ -5,6 +5,7 @@
 import type { RawMessage } from '../protocol/messages.js';
 import { WalkoutError } from '../protocol/errors.js';
 import { runScenario, type CameraStage, type ScenarioConfig, type Simulation } from './scenario.js';
+import { cameraStage as defaultCameraStage } from './cameraStage.js';
 import { largeStore, smallStore, type SimStore } from './stores.js';
 
 /** Names of the scenarios. */
@@ -12,6 +13,8 @@ export const SCENARIO_NAMES = ['weights', 'standard', 'crowded', 'adversarial', 
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 const NETWORK = { lateShare: 0.004, duplicateShare: 0.002 };
+const DEFAULT_CAMS = { cameraNoise: 'default' as const };
+const HARD_CAMS = { cameraNoise: 'hard' as const };
 const CALM = { pick: 0.72, touch: 0.1, putbackSame: 0.06, putbackHere: 0.03, grab2: 0.06, lean: 0.03 };
 
 /** Every scenario's parameters. */
@@ -31,6 +34,7 @@ export const SCENARIOS: Record<ScenarioName, ScenarioConfig> = {
     mix: CALM,
     encounterShare: 0,
     ...NETWORK,
+    ...DEFAULT_CAMS,
   },
   standard: {
     name: 'standard',
@@ -47,6 +51,7 @@ export const SCENARIOS: Record<ScenarioName, ScenarioConfig> = {
     mix: CALM,
     encounterShare: 0.2,
     ...NETWORK,
+    ...DEFAULT_CAMS,
   },
   crowded: {
     name: 'crowded',
@@ -63,6 +68,7 @@ export const SCENARIOS: Record<ScenarioName, ScenarioConfig> = {
     mix: CALM,
     encounterShare: 0.5,
     ...NETWORK,
+    ...HARD_CAMS,
   },
   adversarial: {
     // About 40% of reaches confuse: touches, wrong-plate put-backs, two in one grab, leaning.
@@ -80,6 +86,7 @@ export const SCENARIOS: Record<ScenarioName, ScenarioConfig> = {
     mix: { pick: 0.6, touch: 0.14, putbackSame: 0.04, putbackHere: 0.1, grab2: 0.08, lean: 0.04 },
     encounterShare: 0.35,
     ...NETWORK,
+    ...HARD_CAMS,
   },
   large: {
     name: 'large',
@@ -96,6 +103,7 @@ export const SCENARIOS: Record<ScenarioName, ScenarioConfig> = {
     mix: CALM,
     encounterShare: 0.25,
     ...NETWORK,
+    ...DEFAULT_CAMS,
   },
 };
 
@@ -130,8 +138,11 @@ export function scenarioStore(name: ScenarioName | string): SimStore {
 /** Options of `simulate`. */
 export interface SimulationOptions {
   startT?: number;
-  /** Renders camera poses; without it the recording has no camera messages. */
-  cameraStage?: CameraStage;
+  /**
+   * Renders camera poses. Default: the simulator's own camera stage when the scenario has cameras;
+   * null: no camera messages (faster, for weights-only work).
+   */
+  cameraStage?: CameraStage | null;
 }
 
 /** Simulates a scenario with a seed: store, messages sorted by arrival, ground truth. Deterministic. */
@@ -142,7 +153,8 @@ export function simulate(
 ): Simulation {
   if (!Number.isInteger(seed) || seed < 0)
     throw new WalkoutError('WO_INPUT_INVALID', `seed: expected a non-negative integer, got ${seed}`);
-  return runScenario(scenarioStore(name), scenarioByName(name), seed, opts);
+  const cameraStage = opts.cameraStage === undefined ? defaultCameraStage() : opts.cameraStage;
+  return runScenario(scenarioStore(name), scenarioByName(name), seed, { ...opts, cameraStage });
 }
 
 /** Event time of a message, or NaN when its payload has none. */

@@ -268,6 +268,7 @@ describe('exactly once under SIGKILL', () => {
       lifetimes.push(Date.now() - ready);
       checkAtMostOnce(round);
     }
+    const killPhaseMs = Date.now() - started;
     // The last restart runs until the outbox is empty.
     const last = next;
     await last.waitFor('loaded', 30_000);
@@ -291,7 +292,8 @@ describe('exactly once under SIGKILL', () => {
     expect(await repo.jobs({ status: 'dead' })).toEqual([]);
     const charged = [...totals.values()].filter((t) => t > 0).length;
     console.log(
-      `kill test: ${kills} kills, ${VISITS} visits (${charged} charged), ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
+      `kill test: ${kills} kills, ${VISITS} visits (${charged} charged), ${((Date.now() - started) / 1000).toFixed(1)} s ` +
+        `(kills ${(killPhaseMs / 1000).toFixed(1)} s, final drain ${((Date.now() - started - killPhaseMs) / 1000).toFixed(1)} s); ` +
         `mean life after go ${Math.round(lifetimes.reduce((a, b) => a + b, 0) / lifetimes.length)} ms; ` +
         `e-mails received ${rawMails} for ${VISITS} receipts (resends after a kill, deduplicated by Message-ID: ${rawMails - VISITS}); ` +
         `webhook redeliveries deduplicated by event id: ${hookDuplicates}`,

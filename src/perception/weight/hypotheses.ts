@@ -35,6 +35,15 @@ export function productHypotheses(
   layout: ShelfLayout,
   opts: HypothesisOptions = DEFAULT_HYPOTHESIS_OPTIONS,
 ): ProductHypothesis[] {
+  return explainChange(change, layout, opts).hypotheses;
+}
+
+/** Hypotheses with the evidence (marginal likelihood) of the change, to compare ways of splitting it. */
+export function explainChange(
+  change: MeasuredShelfChange,
+  layout: ShelfLayout,
+  opts: HypothesisOptions = DEFAULT_HYPOTHESIS_OPTIONS,
+): { hypotheses: ProductHypothesis[]; evidence: number } {
   const sign = change.deltaGrams < 0 ? 1 : -1; // taken: positive quantity
   const size = Math.abs(change.deltaGrams);
   const main = layout.plates.get(change.mainPlateId)!;
@@ -68,8 +77,43 @@ export function productHypotheses(
   // "Unknown": a flat density over the plausible range of changes.
   scored.push({ sku: null, quantity: 0, score: opts.unknownPrior / 4000 });
   const total = scored.reduce((s, h) => s + h.score, 0);
-  return scored
+  const hypotheses = scored
     .map((h) => ({ sku: h.sku, quantity: h.quantity, probability: h.score / total }))
     .sort((a, b) => b.probability - a.probability || ((a.sku ?? '') < (b.sku ?? '') ? -1 : 1))
     .slice(0, 5);
+  return { hypotheses, evidence: total };
+}
+
+/** Prior odds that one shelf change is two different items taken or put back together. */
+const SPLIT_PRIOR = 0.05;
+
+/**
+ * Explains a shelf change as one item group, or as two (two products in one grab), whichever the
+ * evidence favours. Splits are contiguous: the plates left of a border and those right of it.
+ */
+export function explainWithSplits(
+  change: MeasuredShelfChange,
+  layout: ShelfLayout,
+  restrict: (change: MeasuredShelfChange, plateIds: string[]) => MeasuredShelfChange,
+  opts: HypothesisOptions = DEFAULT_HYPOTHESIS_OPTIONS,
+): { change: MeasuredShelfChange; hypotheses: ProductHypothesis[] }[] {
+  const whole = explainChange(change, layout, opts);
+  let best: { evidence: number; parts: { change: MeasuredShelfChange; hypotheses: ProductHypothesis[] }[] } = {
+    evidence: whole.evidence,
+    parts: [{ change, hypotheses: whole.hypotheses }],
+  };
+  const ids = change.plates.map((p) => p.plateId);
+  for (let k = 1; k < ids.length; k++) {
+    const left = restrict(change, ids.slice(0, k));
+    const right = restrict(change, ids.slice(k));
+    const l = explainChange(left, layout, opts);
+    const r = explainChange(right, layout, opts);
+    // Both sides must be real items: a split that leaves an unexplained crumb is no better.
+    if (l.hypotheses[0]?.sku === null || r.hypotheses[0]?.sku === null) continue;
+    const evidence = l.evidence * r.evidence * SPLIT_PRIOR;
+    if (evidence > best.evidence) {
+      best = { evidence, parts: [{ change: left, hypotheses: l.hypotheses }, { change: right, hypotheses: r.hypotheses }] };
+    }
+  }
+  return best.parts;
 }

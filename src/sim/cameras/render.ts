@@ -362,6 +362,8 @@ function renderOneCamera(
   const flags = ensure('flags', count * J); // 1 = in front of the camera, 2 = also inside the image
   const personDepth = ensure('personDepth', count);
   const visible = ensure('visible', count);
+  const boxes = ensure('boxes', count * 4);
+  const occluders = ensure('occluders', count);
   let nVisible = 0;
 
   for (let i = 0; i < count; i++) {
@@ -400,6 +402,26 @@ function renderOneCamera(
     }
     if (inImage === 0) continue;
     personDepth[i] = zc;
+    // Pixel box of everything projected, padded by the thickest body part: the occlusion prefilter.
+    let u0 = Infinity;
+    let v0 = Infinity;
+    let u1 = -Infinity;
+    let v1 = -Infinity;
+    for (let j = 0; j < J; j++) {
+      const k = i * J + j;
+      if (flags[k] === 0) continue;
+      const u = uv[k * 2]!;
+      const v = uv[k * 2 + 1]!;
+      if (u < u0) u0 = u;
+      if (u > u1) u1 = u;
+      if (v < v0) v0 = v;
+      if (v > v1) v1 = v;
+    }
+    const pad = (0.16 * view.focal) / Math.max(zc - r, NEAR);
+    boxes[i * 4] = u0 - pad;
+    boxes[i * 4 + 1] = v0 - pad;
+    boxes[i * 4 + 2] = u1 + pad;
+    boxes[i * 4 + 3] = v1 + pad;
     // Insertion by depth, nearest first: occluders come before the people they hide.
     let pos = nVisible++;
     while (pos > 0 && personDepth[visible[pos - 1]!]! > zc) {
@@ -418,7 +440,19 @@ function renderOneCamera(
     const personPx = 1.7 * pxPerM;
     const o = i * FLAT_SKELETON_SIZE;
 
-    // Joints hidden behind nearer people.
+    // Joints hidden behind nearer people: first the people whose boxes overlap this one's.
+    let nOccluders = 0;
+    for (let n = 0; n < k; n++) {
+      const p = visible[n]!;
+      if (
+        boxes[p * 4]! < boxes[i * 4 + 2]! &&
+        boxes[p * 4 + 2]! > boxes[i * 4]! &&
+        boxes[p * 4 + 1]! < boxes[i * 4 + 3]! &&
+        boxes[p * 4 + 3]! > boxes[i * 4 + 1]!
+      ) {
+        occluders[nOccluders++] = p;
+      }
+    }
     let inImage = 0;
     let hidden = 0;
     for (let j = 0; j < J; j++) {
@@ -427,9 +461,10 @@ function renderOneCamera(
       inImage++;
       const u = uv[q * 2]!;
       const v = uv[q * 2 + 1]!;
-      for (let n = 0; n < k; n++) {
-        const p = visible[n]!;
+      for (let n = 0; n < nOccluders; n++) {
+        const p = occluders[n]!;
         if (personDepth[p]! > depth[q]! - OCCLUSION_DEPTH_MARGIN) continue;
+        if (u < boxes[p * 4]! || u > boxes[p * 4 + 2]! || v < boxes[p * 4 + 1]! || v > boxes[p * 4 + 3]!) continue;
         if (covers(p, u, v, uv, flags, view.focal / Math.max(personDepth[p]!, NEAR))) {
           flags[q] = 7; // 4 = occluded
           hidden++;
@@ -519,7 +554,11 @@ function renderOneCamera(
 /** Whether person p's projected body (limb capsules, trunk, head) covers pixel (u, v). */
 function covers(p: number, u: number, v: number, uv: Float64Array, flags: Float64Array, pxPerM: number): boolean {
   const b = p * J;
-  for (const [a, c, thick] of LIMBS) {
+  for (let l = 0; l < LIMBS.length; l++) {
+    const limb = LIMBS[l]!;
+    const a = limb[0];
+    const c = limb[1];
+    const thick = limb[2];
     if ((flags[b + a]! & 1) === 0 || (flags[b + c]! & 1) === 0) continue;
     if (segmentDist2(u, v, uv[(b + a) * 2]!, uv[(b + a) * 2 + 1]!, uv[(b + c) * 2]!, uv[(b + c) * 2 + 1]!) < (thick * pxPerM) ** 2) {
       return true;

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import type { DeviceMessage } from '../protocol/messages.js';
+import { parseStoreDefinition } from '../protocol/store.js';
+import type { ShelfEvent, VisitEvent } from '../store/events.js';
+import { shelfStream, type PlateStep } from '../testing/shelfStream.js';
+import { createEngine } from './engine.js';
+
+const plate = (id: string, x: number) => ({ id, box: { min: [x, 1, 1], max: [x + 0.3, 1.4, 1.3] }, facing: [0, -1, 0] });
+const store = parseStoreDefinition({
+  id: 's1', name: 'Shelf test', currency: 'USD', floor: [[0, 0], [6, 0], [6, 4], [0, 4]],
+  gates: [{ id: 'gate-in' }, { id: 'gate-out' }],
+  fixtures: [{ id: 'g1', shelves: [{ id: 'g1-s1', plates: ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'].map((id, i) => plate(id, 1 + i * 0.3)) }] }],
+  products: [
+    // Three look-alikes side by side, as on the real AutoCheckout shelf 2_5.
+    { sku: 'diablo', name: 'Diablo', price: 299, weight: { mean: 103.9, std: 1.5 } },
+    { sku: 'fire', name: 'Fire', price: 299, weight: { mean: 105.5, std: 1.5 } },
+    { sku: 'mild', name: 'Mild', price: 299, weight: { mean: 103.6, std: 1.5 } },
+    { sku: 'fiji', name: 'FIJI', price: 249, weight: { mean: 538, std: 4 } },
+    { sku: 'soap', name: 'Soap', price: 199, weight: { mean: 320, std: 3 } },
+  ],
+  planogram: [
+    { plate: 'p1', sku: 'diablo', count: 8 }, { plate: 'p2', sku: 'fire', count: 8 }, { plate: 'p3', sku: 'mild', count: 8 },
+    { plate: 'p4', sku: 'fiji', count: 6 }, { plate: 'p5', sku: 'fiji', count: 6 }, { plate: 'p6', sku: 'soap', count: 6 },
+  ],
+});
+const T0 = 1_700_000_000_000;
+const levels = { p1: 900, p2: 950, p3: 880, p4: 3300, p5: 3250, p6: 1900 };
+
+function visit(steps: PlateStep[], seconds = 40): { events: VisitEvent[]; shelf: ShelfEvent[] } {
+  const msgs: DeviceMessage[] = [
+    { kind: 'gate-scan', storeId: 's1', deviceId: 'gate-in', payload: { t: T0 + 500, token: 'alice' } },
+    { kind: 'gate-pass', storeId: 's1', deviceId: 'gate-in', payload: { t: T0 + 900, direction: 'in' } },
+    ...shelfStream({ storeId: 's1', plates: levels, steps, t0: T0, seconds }),
+    { kind: 'gate-pass', storeId: 's1', deviceId: 'gate-out', payload: { t: T0 + seconds * 1000 - 500, direction: 'out' } },
+  ].sort((a, b) => a.payload.t - b.payload.t);
+  const engine = createEngine(store);
+  const out = [...msgs.flatMap((m) => engine.ingest(m).outputs), ...engine.finish()];
+  return {
+    events: out.flatMap((o) => (o.type === 'visit' ? [o.event] : [])),
+    shelf: out.flatMap((o) => (o.type === 'shelf' ? [o.event] : [])),
+  };
+}
+const receipt = (events: VisitEvent[]) => events.find((e) => e.type === 'ReceiptIssued') as Extract<VisitEvent, { type: 'ReceiptIssued' }>;
+const lines = (events: VisitEvent[]) => receipt(events).lines.map((l) => `${l.quantity}×${l.sku}`);
+
+describe('the engine, given one shopper at a weight-sensing shelf', () => {
+  it('tells look-alike chips apart by where the weight left: a Fire bag lying across p1–p3', () => {
+    const { events } = visit([
+      { plateId: 'p1', at: T0 + 10_000, grams: -20 },
+      { plateId: 'p2', at: T0 + 10_000, grams: -60 },
+      { plateId: 'p3', at: T0 + 10_000, grams: -25.5 },
+    ]);
+    expect(lines(events)).toEqual(['1×fire']);
+  });
+
+  it('separates two FIJI taken from one plate a second apart', () => {
+    const { events } = visit([
+      { plateId: 'p4', at: T0 + 10_000, grams: -538 },
+      { plateId: 'p4', at: T0 + 11_000, grams: -537 },
+    ]);
+    expect(lines(events)).toEqual(['2×fiji']);
+  });
+
+  it('sees two different products in one grab as two events', () => {
+    const { events, shelf } = visit([
+      { plateId: 'p4', at: T0 + 10_000, grams: -538 },
+      { plateId: 'p6', at: T0 + 10_000, grams: -321 },
+    ]);
+    expect(lines(events)).toEqual(['1×fiji', '1×soap']);
+    expect(shelf).toHaveLength(2);
+  });
+
+  it('takes a put-back off the receipt, even on the wrong plate', () => {
+    const { events, shelf } = visit([
+      { plateId: 'p4', at: T0 + 8000, grams: -538 },
+      { plateId: 'p6', at: T0 + 20_000, grams: 539 },
+    ]);
+    expect(lines(events)).toEqual([]);
+    expect(shelf[1]!.hypotheses[0]).toMatchObject({ sku: 'fiji', quantity: -1 });
+  });
+
+  it('sends a change that fits no product to review instead of charging the nearest one', () => {
+    const { events } = visit([{ plateId: 'p6', at: T0 + 10_000, grams: -212 }]);
+    expect(lines(events)).toEqual([]);
+    expect(events.find((e) => e.type === 'ReviewRequested')).toMatchObject({ reason: { kind: 'unknown-change' } });
+  });
+
+  it('issues the receipt 3.5 s after the exit (settle 1.5 s + lateness 2 s), an empty one too', () => {
+    const { events } = visit([]);
+    const r = receipt(events);
+    expect(r.lines).toEqual([]);
+    expect(r.t - r.exitedAt).toBe(3500);
+  });
+});
+
+describe('the engine on the separation of picks', () => {
+  it('reports two picks from one plate a second apart as two shelf events', () => {
+    const { shelf } = visit([
+      { plateId: 'p6', at: T0 + 10_000, grams: -320 },
+      { plateId: 'p6', at: T0 + 11_000, grams: -320 },
+    ]);
+    expect(shelf.map((s) => s.hypotheses[0]).map((h) => `${h!.quantity}×${h!.sku}`)).toEqual(['1×soap', '1×soap']);
+  });
+});
