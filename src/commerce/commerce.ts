@@ -3,10 +3,24 @@ import { WalkoutError } from '../protocol/errors.js';
 import type { VisitEvent } from '../store/events.js';
 import { accessTokenFor, accountOfAccessToken, parseEmail } from './accounts/access.js';
 import { checkQrToken, isQrToken, QR_TTL_MS, signQrToken } from './entry/tokens.js';
-import { claimedQuantity, decideDispute, DEFAULT_DISPUTE_POLICY, monthOf, type DisputePolicy } from './disputes/policy.js';
+import {
+  claimedQuantity,
+  decideDispute,
+  DEFAULT_DISPUTE_POLICY,
+  monthOf,
+  type DisputePolicy,
+} from './disputes/policy.js';
 import { GatewayError, withTimeout, type PaymentGateway } from './payments/gateway.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy, type OutboxJob } from './outbox/jobs.js';
-import { chargedQuantity, firstReceipt, lineRefundAmount, paymentView, receiptText, refundedReceipt, settledReceipt } from './receipts/receipt.js';
+import {
+  chargedQuantity,
+  firstReceipt,
+  lineRefundAmount,
+  paymentView,
+  receiptText,
+  refundedReceipt,
+  settledReceipt,
+} from './receipts/receipt.js';
 import { receiptHtml } from './receipts/html.js';
 import { receiptPdf } from './receipts/pdf.js';
 import type { Mailer, WebhookSender, WebhookTarget } from './receipts/delivery.js';
@@ -40,6 +54,8 @@ export interface CommerceDeps {
   live?: LiveReceipts;
   disputePolicy?: DisputePolicy;
   backoff?: BackoffPolicy;
+  /** Jobs the outbox runs at once (default 4): gateway calls take a few hundred ms, and exits come in bursts. */
+  outboxConcurrency?: number;
   /** Deadline of one gateway call (ms). */
   gatewayTimeoutMs?: number;
   /** Source of unguessable ids (nonces, account ids); crypto by default, seedable in tests. */
@@ -73,6 +89,13 @@ export interface DrainReport {
   dead: number;
 }
 
+/** The inbox key under which a visit event is recorded as handled (null: the money side ignores it). */
+export function inboxKey(event: VisitEvent): string | null {
+  if (event.type === 'ShopperEntered') return `entered:${event.visitId}`;
+  if (event.type === 'ReceiptIssued') return `receipt:${event.visitId}`;
+  return null;
+}
+
 /** Raised by a job that must wait for another (a capture waiting for its hold); no attempt is counted. */
 class Deferred extends Error {}
 
@@ -98,8 +121,10 @@ export function createCommerce(deps: CommerceDeps) {
     const at = clock.now();
     const jobs: OutboxJob[] = [];
     if (deps.live) jobs.push({ kind: 'deliver', receiptId: receipt.id, channel: 'live', target: 'app' });
-    if (deps.mailer) jobs.push({ kind: 'deliver', receiptId: receipt.id, channel: 'email', target: 'shopper' });
-    for (const t of deps.webhooks?.targets ?? []) jobs.push({ kind: 'deliver', receiptId: receipt.id, channel: 'webhook', target: t.name });
+    if (deps.mailer)
+      jobs.push({ kind: 'deliver', receiptId: receipt.id, channel: 'email', target: 'shopper' });
+    for (const t of deps.webhooks?.targets ?? [])
+      jobs.push({ kind: 'deliver', receiptId: receipt.id, channel: 'webhook', target: t.name });
     for (const j of jobs) await repo.enqueue(j, at, tx);
   }
 
@@ -129,7 +154,8 @@ export function createCommerce(deps: CommerceDeps) {
     } catch (e) {
       throw bad((e as Error).message);
     }
-    if (await repo.accountByEmail(email)) throw new WalkoutError('WO_CONFLICT', `email: ${email} already has an account`);
+    if (await repo.accountByEmail(email))
+      throw new WalkoutError('WO_CONFLICT', `email: ${email} already has an account`);
     const account: Account = { id: `acc_${randomId(9)}`, email, status: 'good', createdAt: clock.now() };
     await repo.insertAccount(account);
     return { account, accessToken: accessTokenFor(deps.signingSecret, account.id) };
@@ -140,17 +166,25 @@ export function createCommerce(deps: CommerceDeps) {
     await requireAccount(accountId);
     const existing = await repo.paymentMethodByToken(gatewayToken);
     if (existing) {
-      if (existing.accountId !== accountId) throw new WalkoutError('WO_CONFLICT', 'gatewayToken: already on another account');
+      if (existing.accountId !== accountId)
+        throw new WalkoutError('WO_CONFLICT', 'gatewayToken: already on another account');
       return existing;
     }
     let card;
     try {
       card = await withTimeout(gatewayTimeoutMs, () => gateway.describeMethod(gatewayToken));
     } catch (e) {
-      if (e instanceof GatewayError) throw new WalkoutError('WO_PAYMENT_FAILED', `gatewayToken: ${e.message}`);
+      if (e instanceof GatewayError)
+        throw new WalkoutError('WO_PAYMENT_FAILED', `gatewayToken: ${e.message}`);
       throw e;
     }
-    const method: PaymentMethod = { id: `pm_${randomId(9)}`, accountId, gatewayToken, ...card, createdAt: clock.now() };
+    const method: PaymentMethod = {
+      id: `pm_${randomId(9)}`,
+      accountId,
+      gatewayToken,
+      ...card,
+      createdAt: clock.now(),
+    };
     await repo.insertPaymentMethod(method);
     return method;
   }
@@ -158,18 +192,25 @@ export function createCommerce(deps: CommerceDeps) {
   /** Maps a palm-reader provider's opaque id to an account (no biometric data is stored). */
   async function registerPalm(accountId: string, palmId: string): Promise<void> {
     await requireAccount(accountId);
-    if (!/^[A-Za-z0-9._:-]{4,128}$/.test(palmId)) throw bad('palmId: expected 4–128 characters from A–Z a–z 0–9 . _ : -');
+    if (!/^[A-Za-z0-9._:-]{4,128}$/.test(palmId))
+      throw bad('palmId: expected 4–128 characters from A–Z a–z 0–9 . _ : -');
     await repo.insertPalm(palmId, accountId, clock.now());
   }
 
   // ---- entry ----------------------------------------------------------------------------------
 
   /** Issues a signed single-use QR token valid for about a minute, for `party` people. */
-  async function issueEntryToken(accountId: string, party = 1): Promise<{ token: string; expiresAt: number; party: number }> {
-    if (!Number.isInteger(party) || party < 1 || party > 10) throw bad('party: expected an integer from 1 to 10');
+  async function issueEntryToken(
+    accountId: string,
+    party = 1,
+  ): Promise<{ token: string; expiresAt: number; party: number }> {
+    if (!Number.isInteger(party) || party < 1 || party > 10)
+      throw bad('party: expected an integer from 1 to 10');
     const account = await requireAccount(accountId);
-    if (account.status !== 'good') throw new WalkoutError('WO_FORBIDDEN', `account is ${account.status}: settle it before entering`);
-    if ((await repo.paymentMethods(accountId)).length === 0) throw new WalkoutError('WO_FORBIDDEN', 'add a payment method before entering');
+    if (account.status !== 'good')
+      throw new WalkoutError('WO_FORBIDDEN', `account is ${account.status}: settle it before entering`);
+    if ((await repo.paymentMethods(accountId)).length === 0)
+      throw new WalkoutError('WO_FORBIDDEN', 'add a payment method before entering');
     const now = clock.now();
     const nonce = randomId(12);
     const expiresAt = now + QR_TTL_MS;
@@ -190,7 +231,8 @@ export function createCommerce(deps: CommerceDeps) {
    * standing (used up by this call); or a card's gateway token; or a palm provider id.
    */
   async function admitToken(token: string, now: number, method?: EntryMethod | null): Promise<AdmitResult> {
-    const kind: EntryMethod = method ?? (isQrToken(token) ? 'qr' : (await repo.paymentMethodByToken(token)) ? 'card' : 'palm');
+    const kind: EntryMethod =
+      method ?? (isQrToken(token) ? 'qr' : (await repo.paymentMethodByToken(token)) ? 'card' : 'palm');
     if (kind === 'qr') {
       const check = checkQrToken(deps.signingSecret, token, now);
       if (!check.ok) return check;
@@ -217,7 +259,10 @@ export function createCommerce(deps: CommerceDeps) {
   }
 
   /** Which account and card an entry token stands for, without using it up (the engine reports entries after the gate). */
-  async function resolveToken(token: string, method: string | null): Promise<{ accountId: string; method: EntryMethod; paymentMethodId: string | null } | undefined> {
+  async function resolveToken(
+    token: string,
+    method: string | null,
+  ): Promise<{ accountId: string; method: EntryMethod; paymentMethodId: string | null } | undefined> {
     if (method === 'qr' || (method === null && isQrToken(token))) {
       const m = /^q1\.([A-Za-z0-9_-]{8,32})\./.exec(token);
       const row = m && (await repo.entryToken(m[1]!));
@@ -227,7 +272,8 @@ export function createCommerce(deps: CommerceDeps) {
       return { accountId: row.accountId, method: 'qr', paymentMethodId: null };
     }
     const card = await repo.paymentMethodByToken(token);
-    if (card && method !== 'palm') return { accountId: card.accountId, method: 'card', paymentMethodId: card.id };
+    if (card && method !== 'palm')
+      return { accountId: card.accountId, method: 'card', paymentMethodId: card.id };
     const palm = await repo.palmAccount(token);
     if (palm) return { accountId: palm, method: 'palm', paymentMethodId: null };
     return undefined;
@@ -240,19 +286,22 @@ export function createCommerce(deps: CommerceDeps) {
    * queues its hold; `ReceiptIssued` queues the capture (and, after it, the deliveries). Each
    * event is handled once, even if it comes twice; state and outbox rows commit together.
    */
-  async function onVisitEvent(event: VisitEvent): Promise<'handled' | 'duplicate' | 'ignored' | 'unknown-visit'> {
+  async function onVisitEvent(
+    event: VisitEvent,
+  ): Promise<'handled' | 'duplicate' | 'ignored' | 'unknown-visit'> {
     if (event.type === 'ShopperEntered') {
       const who = await resolveToken(event.token, event.method);
       if (!who) return 'unknown-visit';
       const result = await repo.transaction(async (tx) => {
-        if (!(await repo.markInbox(`entered:${event.visitId}`, clock.now(), tx))) return 'duplicate' as const;
+        if (!(await repo.markInbox(inboxKey(event)!, clock.now(), tx))) return 'duplicate' as const;
         await repo.insertVisit(
           {
             visitId: event.visitId,
             accountId: who.accountId,
             token: event.token,
             method: who.method,
-            paymentMethodId: who.paymentMethodId ?? (await repo.paymentMethods(who.accountId, tx))[0]?.id ?? null,
+            paymentMethodId:
+              who.paymentMethodId ?? (await repo.paymentMethods(who.accountId, tx))[0]?.id ?? null,
             enteredAt: event.t,
             holdId: null,
             holdAmount: deps.holdAmount,
@@ -267,7 +316,8 @@ export function createCommerce(deps: CommerceDeps) {
           },
           tx,
         );
-        if (deps.holdAmount > 0) await repo.enqueue({ kind: 'hold', visitId: event.visitId }, clock.now(), tx);
+        if (deps.holdAmount > 0)
+          await repo.enqueue({ kind: 'hold', visitId: event.visitId }, clock.now(), tx);
         return 'handled' as const;
       });
       wake();
@@ -277,11 +327,16 @@ export function createCommerce(deps: CommerceDeps) {
       const result = await repo.transaction(async (tx) => {
         const visit = await repo.visit(event.visitId, tx);
         if (!visit) return 'unknown-visit' as const;
-        if (!(await repo.markInbox(`receipt:${event.visitId}`, clock.now(), tx))) return 'duplicate' as const;
+        if (!(await repo.markInbox(inboxKey(event)!, clock.now(), tx))) return 'duplicate' as const;
         const issued = {
           exitedAt: event.exitedAt,
           issuedAt: event.t,
-          lines: event.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, ...(l.grams !== undefined ? { grams: l.grams } : {}) })),
+          lines: event.lines.map((l) => ({
+            sku: l.sku,
+            quantity: l.quantity,
+            unitPrice: l.unitPrice,
+            ...(l.grams !== undefined ? { grams: l.grams } : {}),
+          })),
           total: event.total,
           tax: event.tax,
           currency: event.currency,
@@ -307,11 +362,18 @@ export function createCommerce(deps: CommerceDeps) {
   ): Promise<Dispute> {
     const history = await repo.receiptHistory(visitId);
     const latest = history.at(-1);
-    if (!latest || latest.accountId !== accountId) throw new WalkoutError('WO_NOT_FOUND', `receipt for visit ${visitId} not found`);
+    if (!latest || latest.accountId !== accountId)
+      throw new WalkoutError('WO_NOT_FOUND', `receipt for visit ${visitId} not found`);
     const line = latest.lines.find((l) => l.sku === claim.sku);
     if (!line) throw bad(`sku: ${claim.sku} is not on the receipt of visit ${visitId}`);
-    const open = (await repo.disputesOfVisit(visitId)).filter((d) => d.sku === claim.sku && d.status === 'queued');
-    if (open.length > 0) throw new WalkoutError('WO_CONFLICT', `sku: a dispute of ${claim.sku} is already waiting for an operator`);
+    const open = (await repo.disputesOfVisit(visitId)).filter(
+      (d) => d.sku === claim.sku && d.status === 'queued',
+    );
+    if (open.length > 0)
+      throw new WalkoutError(
+        'WO_CONFLICT',
+        `sku: a dispute of ${claim.sku} is already waiting for an operator`,
+      );
     const charged = chargedQuantity(latest, claim.sku);
     if (charged <= 0) throw new WalkoutError('WO_CONFLICT', `sku: ${claim.sku} was already refunded in full`);
     let claimed: number;
@@ -350,12 +412,20 @@ export function createCommerce(deps: CommerceDeps) {
   }
 
   /** An operator's decision on a queued dispute: approve refunds it, reject keeps the charge. */
-  async function decide(disputeId: string, decision: { approve: boolean; by: string; note?: string }): Promise<Dispute> {
+  async function decide(
+    disputeId: string,
+    decision: { approve: boolean; by: string; note?: string },
+  ): Promise<Dispute> {
     const now = clock.now();
     await repo.transaction(async (tx) => {
       const ok = await repo.decideDispute(
         disputeId,
-        { status: decision.approve ? 'approved' : 'rejected', decidedBy: decision.by, note: decision.note ?? null, decidedAt: now },
+        {
+          status: decision.approve ? 'approved' : 'rejected',
+          decidedBy: decision.by,
+          note: decision.note ?? null,
+          decidedAt: now,
+        },
         tx,
       );
       if (!ok) {
@@ -378,7 +448,11 @@ export function createCommerce(deps: CommerceDeps) {
       const newest = (await repo.paymentMethods(accountId, tx))[0];
       for (const v of due) {
         const round = v.settleRound + 1;
-        await repo.updateVisit(v.visitId, { settleRound: round, ...(newest ? { paymentMethodId: newest.id } : {}) }, tx);
+        await repo.updateVisit(
+          v.visitId,
+          { settleRound: round, ...(newest ? { paymentMethodId: newest.id } : {}) },
+          tx,
+        );
         await repo.enqueue({ kind: 'settle', visitId: v.visitId, round }, now, tx);
       }
     });
@@ -398,12 +472,19 @@ export function createCommerce(deps: CommerceDeps) {
     }
     try {
       const { holdId } = await withTimeout(gatewayTimeoutMs, () =>
-        gateway.hold({ amount: visit.holdAmount, currency: visit.currency, paymentMethod: method.gatewayToken, reference: visitId, idempotencyKey: `hold:${visitId}` }),
+        gateway.hold({
+          amount: visit.holdAmount,
+          currency: visit.currency,
+          paymentMethod: method.gatewayToken,
+          reference: visitId,
+          idempotencyKey: `hold:${visitId}`,
+        }),
       );
       await repo.updateVisit(visitId, { holdId, holdStatus: 'held', paymentMethodId: method.id });
     } catch (e) {
       // A declined hold does not stop the visit: at exit the store tries a direct charge.
-      if (e instanceof GatewayError && !e.retryable) await repo.updateVisit(visitId, { holdStatus: 'declined' });
+      if (e instanceof GatewayError && !e.retryable)
+        await repo.updateVisit(visitId, { holdStatus: 'declined' });
       else throw e;
     }
   }
@@ -425,26 +506,51 @@ export function createCommerce(deps: CommerceDeps) {
       if (total === 0) {
         if (visit.holdStatus === 'held' && visit.holdId) {
           const holdId = visit.holdId;
-          await withTimeout(gatewayTimeoutMs, () => gateway.release({ holdId, idempotencyKey: `release:${visitId}` }));
+          await withTimeout(gatewayTimeoutMs, () =>
+            gateway.release({ holdId, idempotencyKey: `release:${visitId}` }),
+          );
         }
         payment = paymentView('none', 0, method, null);
-        patch = { holdStatus: visit.holdStatus === 'held' ? 'released' : visit.holdStatus, paymentStatus: 'released' };
+        patch = {
+          holdStatus: visit.holdStatus === 'held' ? 'released' : visit.holdStatus,
+          paymentStatus: 'released',
+        };
       } else if (visit.holdStatus === 'held' && visit.holdId && total <= visit.holdAmount) {
         const holdId = visit.holdId;
-        const c = await withTimeout(gatewayTimeoutMs, () => gateway.capture({ holdId, amount: total, idempotencyKey: `capture:${visitId}` }));
+        const c = await withTimeout(gatewayTimeoutMs, () =>
+          gateway.capture({ holdId, amount: total, idempotencyKey: `capture:${visitId}` }),
+        );
         payment = paymentView('captured', c.amount, method, c.chargeId);
-        patch = { holdStatus: 'captured', paymentStatus: 'captured', chargeId: c.chargeId, chargedAmount: c.amount };
+        patch = {
+          holdStatus: 'captured',
+          paymentStatus: 'captured',
+          chargeId: c.chargeId,
+          chargedAmount: c.amount,
+        };
       } else {
         if (!method) throw new GatewayError('declined', 'no_payment_method', 'no payment method on file');
         const c = await withTimeout(gatewayTimeoutMs, () =>
-          gateway.charge({ amount: total, currency: issued.currency, paymentMethod: method.gatewayToken, reference: visitId, idempotencyKey: `charge:${visitId}:0` }),
+          gateway.charge({
+            amount: total,
+            currency: issued.currency,
+            paymentMethod: method.gatewayToken,
+            reference: visitId,
+            idempotencyKey: `charge:${visitId}:0`,
+          }),
         );
         if (visit.holdStatus === 'held' && visit.holdId) {
           const holdId = visit.holdId;
-          await withTimeout(gatewayTimeoutMs, () => gateway.release({ holdId, idempotencyKey: `release:${visitId}` }));
+          await withTimeout(gatewayTimeoutMs, () =>
+            gateway.release({ holdId, idempotencyKey: `release:${visitId}` }),
+          );
         }
         payment = paymentView('charged', c.amount, method, c.chargeId);
-        patch = { holdStatus: visit.holdStatus === 'held' ? 'released' : visit.holdStatus, paymentStatus: 'charged', chargeId: c.chargeId, chargedAmount: c.amount };
+        patch = {
+          holdStatus: visit.holdStatus === 'held' ? 'released' : visit.holdStatus,
+          paymentStatus: 'charged',
+          chargeId: c.chargeId,
+          chargedAmount: c.amount,
+        };
       }
       await repo.transaction(async (tx) => {
         await repo.updateVisit(visitId, patch, tx);
@@ -459,10 +565,20 @@ export function createCommerce(deps: CommerceDeps) {
     if (visit.paymentStatus !== 'due' || visit.dueAmount <= 0) return 'done';
     if (!method) throw new GatewayError('declined', 'no_payment_method', 'no payment method on file');
     const c = await withTimeout(gatewayTimeoutMs, () =>
-      gateway.charge({ amount: visit.dueAmount, currency: visit.currency, paymentMethod: method.gatewayToken, reference: visitId, idempotencyKey: `charge:${visitId}:${round}` }),
+      gateway.charge({
+        amount: visit.dueAmount,
+        currency: visit.currency,
+        paymentMethod: method.gatewayToken,
+        reference: visitId,
+        idempotencyKey: `charge:${visitId}:${round}`,
+      }),
     );
     await repo.transaction(async (tx) => {
-      await repo.updateVisit(visitId, { paymentStatus: 'settled', dueAmount: 0, chargeId: c.chargeId, chargedAmount: c.amount }, tx);
+      await repo.updateVisit(
+        visitId,
+        { paymentStatus: 'settled', dueAmount: 0, chargeId: c.chargeId, chargedAmount: c.amount },
+        tx,
+      );
       const prev = (await repo.receiptHistory(visitId, tx)).at(-1);
       if (prev) {
         const receipt = settledReceipt(prev, paymentView('settled', c.amount, method, c.chargeId));
@@ -486,7 +602,11 @@ export function createCommerce(deps: CommerceDeps) {
       await repo.setAccountStatus(visit.accountId, 'payment_due', tx);
       if (round === 0) {
         await repo.updateVisit(visitId, { paymentStatus: 'due', dueAmount: issued.total }, tx);
-        const receipt = firstReceipt({ ...visit, issued }, catalog, paymentView('due', issued.total, method, null));
+        const receipt = firstReceipt(
+          { ...visit, issued },
+          catalog,
+          paymentView('due', issued.total, method, null),
+        );
         await repo.insertReceipt(receipt, clock.now(), tx);
         await enqueueDeliveries(receipt, tx);
       }
@@ -499,9 +619,16 @@ export function createCommerce(deps: CommerceDeps) {
     const visit = await repo.visit(d.visitId);
     if (!visit) return;
     let refundRef: string | null = null;
-    if ((visit.paymentStatus === 'captured' || visit.paymentStatus === 'charged' || visit.paymentStatus === 'settled') && visit.chargeId) {
+    if (
+      (visit.paymentStatus === 'captured' ||
+        visit.paymentStatus === 'charged' ||
+        visit.paymentStatus === 'settled') &&
+      visit.chargeId
+    ) {
       const chargeId = visit.chargeId;
-      const r = await withTimeout(gatewayTimeoutMs, () => gateway.refund({ chargeId, amount: d.amount, idempotencyKey: `refund:${disputeId}` }));
+      const r = await withTimeout(gatewayTimeoutMs, () =>
+        gateway.refund({ chargeId, amount: d.amount, idempotencyKey: `refund:${disputeId}` }),
+      );
       refundRef = r.refundId;
     }
     const method = await methodOf(visit);
@@ -512,10 +639,24 @@ export function createCommerce(deps: CommerceDeps) {
         if (visit.paymentStatus === 'due') {
           // Nothing was taken yet: the refund lowers what is owed instead of moving money.
           const dueAmount = Math.max(0, visit.dueAmount - d.amount);
-          await repo.updateVisit(d.visitId, { dueAmount, ...(dueAmount === 0 ? { paymentStatus: 'settled' } : {}) }, tx);
+          await repo.updateVisit(
+            d.visitId,
+            { dueAmount, ...(dueAmount === 0 ? { paymentStatus: 'settled' } : {}) },
+            tx,
+          );
           payment = paymentView(dueAmount === 0 ? 'settled' : 'due', dueAmount, method, null);
         }
-        const receipt = refundedReceipt(prev, { disputeId, sku: d.sku, quantity: d.chargedQuantity - d.claimedQuantity, amount: d.amount, at: clock.now() }, payment);
+        const receipt = refundedReceipt(
+          prev,
+          {
+            disputeId,
+            sku: d.sku,
+            quantity: d.chargedQuantity - d.claimedQuantity,
+            amount: d.amount,
+            at: clock.now(),
+          },
+          payment,
+        );
         await repo.insertReceipt(receipt, clock.now(), tx);
         await enqueueDeliveries(receipt, tx);
         await refreshStanding(visit.accountId, tx);
@@ -525,7 +666,11 @@ export function createCommerce(deps: CommerceDeps) {
     });
   }
 
-  async function runDelivery(receiptId: string, channel: 'email' | 'webhook' | 'live', target: string): Promise<void> {
+  async function runDelivery(
+    receiptId: string,
+    channel: 'email' | 'webhook' | 'live',
+    target: string,
+  ): Promise<void> {
     const receipt = await repo.receipt(receiptId);
     if (!receipt) return;
     if (channel === 'live') {
@@ -540,12 +685,21 @@ export function createCommerce(deps: CommerceDeps) {
         to: account.email,
         subject: `${receipt.store.name} receipt${receipt.version > 1 ? ` (updated, version ${receipt.version})` : ''}`,
         text: receiptText(receipt),
-        html: receiptHtml(receipt, history.filter((h) => h.version <= receipt.version)),
+        html: receiptHtml(
+          receipt,
+          history.filter((h) => h.version <= receipt.version),
+        ),
         messageId: `<receipt-${receipt.id}@walkout.${catalog.storeId}>`,
         attachments:
           deps.emailPdf === false
             ? []
-            : [{ filename: `receipt-${receipt.id}.pdf`, content: await receiptPdf(receipt), contentType: 'application/pdf' }],
+            : [
+                {
+                  filename: `receipt-${receipt.id}.pdf`,
+                  content: await receiptPdf(receipt),
+                  contentType: 'application/pdf',
+                },
+              ],
       });
       return;
     }
@@ -606,18 +760,28 @@ export function createCommerce(deps: CommerceDeps) {
     }
   }
 
-  /** Runs every job due now, oldest first, until none is left; one worker at a time. */
+  /**
+   * Runs every job due now, oldest first, a few at a time, until none is left. One drain at a time
+   * per database: jobs of one visit order themselves (a capture defers until its hold is done,
+   * deliveries are queued only once the payment is settled).
+   */
   async function drainOutbox(limit = 100): Promise<DrainReport> {
     const report: DrainReport = { done: 0, retried: 0, deferred: 0, dead: 0 };
+    const concurrency = Math.max(1, deps.outboxConcurrency ?? 4);
     for (;;) {
       const rows = await repo.dueJobs(clock.now(), limit);
       if (rows.length === 0) return report;
       let progressed = false;
-      for (const row of rows) {
-        const outcome = await runJob(row);
-        report[outcome]++;
-        if (outcome !== 'deferred') progressed = true;
-      }
+      let next = 0;
+      const lane = async () => {
+        while (next < rows.length) {
+          const row = rows[next++]!;
+          const outcome = await runJob(row);
+          report[outcome]++;
+          if (outcome !== 'deferred') progressed = true;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, lane));
       if (!progressed) return report;
     }
   }
@@ -651,7 +815,10 @@ export type Commerce = ReturnType<typeof createCommerce>;
  * Runs the outbox in the background: drains at once when woken, else every `pollMs`, and at the
  * next retry time. Returns `wake` (pass it as `onEnqueued`) and `stop`.
  */
-export function startOutboxWorker(commerce: Pick<Commerce, 'drainOutbox'>, opts: { pollMs?: number; onError?: (e: unknown) => void } = {}) {
+export function startOutboxWorker(
+  commerce: Pick<Commerce, 'drainOutbox'>,
+  opts: { pollMs?: number; onError?: (e: unknown) => void } = {},
+) {
   const pollMs = opts.pollMs ?? 200;
   let stopped = false;
   let running = false;
@@ -672,7 +839,10 @@ export function startOutboxWorker(commerce: Pick<Commerce, 'drainOutbox'>, opts:
     running = true;
     idle = commerce
       .drainOutbox()
-      .then(() => undefined, (e: unknown) => opts.onError?.(e))
+      .then(
+        () => undefined,
+        (e: unknown) => opts.onError?.(e),
+      )
       .finally(() => {
         running = false;
         if (again) {

@@ -4,7 +4,9 @@ import type { Catalog, Clock } from './types.js';
 /** Test helpers shared by the commerce specs, the kill-test worker and the e2e test. */
 
 /** A clock the test moves by hand. */
-export function manualClock(start = Date.UTC(2026, 10, 25, 12, 0, 0)): Clock & { advance(ms: number): void; set(t: number): void } {
+export function manualClock(
+  start = Date.UTC(2026, 10, 25, 12, 0, 0),
+): Clock & { advance(ms: number): void; set(t: number): void } {
   let t = start;
   return { now: () => t, advance: (ms) => void (t += ms), set: (v) => void (t = v) };
 }

@@ -28,10 +28,10 @@ const levels = { p1: 900, p2: 950, p3: 880, p4: 3300, p5: 3250, p6: 1900 };
 
 function visit(steps: PlateStep[], seconds = 40): { events: VisitEvent[]; shelf: ShelfEvent[] } {
   const msgs: DeviceMessage[] = [
-    { kind: 'gate-scan', storeId: 's1', deviceId: 'gate-in', payload: { t: T0 + 500, token: 'alice' } },
-    { kind: 'gate-pass', storeId: 's1', deviceId: 'gate-in', payload: { t: T0 + 900, direction: 'in' } },
+    { kind: 'gate-scan', storeId: 's1', deviceId: 'gate-in', payload: { t: T0 + 500, token: 'alice' } } as const,
+    { kind: 'gate-pass', storeId: 's1', deviceId: 'gate-in', payload: { t: T0 + 900, direction: 'in' } } as const,
     ...shelfStream({ storeId: 's1', plates: levels, steps, t0: T0, seconds }),
-    { kind: 'gate-pass', storeId: 's1', deviceId: 'gate-out', payload: { t: T0 + seconds * 1000 - 500, direction: 'out' } },
+    { kind: 'gate-pass', storeId: 's1', deviceId: 'gate-out', payload: { t: T0 + seconds * 1000 - 500, direction: 'out' } } as const,
   ].sort((a, b) => a.payload.t - b.payload.t);
   const engine = createEngine(store);
   const out = [...msgs.flatMap((m) => engine.ingest(m).outputs), ...engine.finish()];

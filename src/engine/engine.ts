@@ -51,6 +51,8 @@ class Engine implements StoreEngine {
   private readonly scales = new Map<string, BasketScale>();
   private readonly byGtin: Map<string, Product>;
   private readonly plateHealth = new Map<string, string>();
+  /** Products put back onto plates where they do not belong: plate → sku → count. */
+  private readonly misplaced = new Map<string, Map<string, number>>();
   private healthCheckedAt = -Infinity;
   private readonly recentChanges: { startT: number; confirmT: number }[] = [];
 
@@ -287,13 +289,61 @@ class Engine implements StoreEngine {
       const measured = measureGroup(group, this.layout, this.detectors);
       this.recentChanges.push({ startT: measured.startT, confirmT: measured.confirmT });
       if (this.recentChanges.length > 256) this.recentChanges.shift();
-      const parts = explainWithSplits(measured, this.layout, (c, ids) => restrictChange(c, ids, this.layout));
+      const present = visitsPresent(this.visits().filter((v) => v.status !== 'closed'), measured.startT, measured.endT);
+      const context = {
+        carried: [...new Set(present.flatMap((v) => Object.values(v.cart).filter((l) => l.quantity > 0).map((l) => l.sku)))],
+        misplacedHere: measured.plates.flatMap((p) => [...(this.misplaced.get(p.plateId)?.keys() ?? [])]),
+      };
+      if (Math.abs(measured.deltaGrams) < this.noiseFloor(measured, context.carried)) continue;
+      const parts = explainWithSplits(measured, this.layout, (c, ids) => restrictChange(c, ids, this.layout), context);
       parts.forEach((part, i) => {
         const suffix = parts.length > 1 ? `-${'ab'[i]}` : '';
         outputs.push(...this.explain(part.change, part.hypotheses, suffix));
       });
     }
     return outputs;
+  }
+
+  /**
+   * Changes smaller than this are the shelf settling, not an item: a share of the lightest product
+   * standing on the plates around the change.
+   */
+  private noiseFloor(change: MeasuredShelfChange, carriedSkus: readonly string[]): number {
+    const shelf = this.layout.shelves.get(change.shelfId) ?? [];
+    const idx = change.plates.map((p) => this.layout.plates.get(p.plateId)!.index);
+    const lo = Math.min(...idx) - 2;
+    const hi = Math.max(...idx) + 2;
+    let lightest = Infinity;
+    for (const info of shelf) {
+      if (info.index < lo || info.index > hi) continue;
+      for (const sku of info.skus) {
+        const p = this.products.get(sku);
+        if (p && p.soldBy === 'unit') lightest = Math.min(lightest, p.weight.mean);
+      }
+    }
+    // A put-back is something a shopper present carries (else any product); a take only what
+    // stands here (or a stray).
+    if (change.deltaGrams > 0) {
+      const carried = carriedSkus.map((sku) => this.products.get(sku)).filter((p) => p?.soldBy === 'unit');
+      lightest = carried.length > 0 ? Math.min(...carried.map((p) => p!.weight.mean)) : this.layout.lightestGrams;
+    }
+    else if (change.plates.some((p) => (this.misplaced.get(p.plateId)?.size ?? 0) > 0)) lightest = this.layout.lightestGrams;
+    return Number.isFinite(lightest) ? 0.4 * lightest : 0;
+  }
+
+  /** Keeps track of strays: a put-back of a product that does not belong on the plate, and its later take. */
+  private noteMisplaced(change: MeasuredShelfChange, best: ProductHypothesis): void {
+    if (best.sku === null) return;
+    const plate = this.layout.plates.get(change.mainPlateId)!;
+    const strays = this.misplaced.get(plate.plate.id) ?? new Map<string, number>();
+    if (best.quantity < 0 && !plate.skus.includes(best.sku)) {
+      strays.set(best.sku, (strays.get(best.sku) ?? 0) - best.quantity);
+      this.misplaced.set(plate.plate.id, strays);
+    } else if (best.quantity > 0 && strays.has(best.sku)) {
+      const left = strays.get(best.sku)! - best.quantity;
+      if (left > 0) strays.set(best.sku, left);
+      else strays.delete(best.sku);
+    }
   }
 
   /** Turns a measured shelf change into a shelf event, then into ledger events for the likeliest visit. */
@@ -324,6 +374,7 @@ class Engine implements StoreEngine {
     const shoppers = attributeWithoutCameras(present);
     const best = hypotheses[0];
     const who = shoppers[0];
+    if (best) this.noteMisplaced(change, best);
     if (!best || !who) return outputs;
     const confidence = best.probability * who.probability;
     const threshold = this.store.settings.reviewThreshold;

@@ -16,7 +16,9 @@ export const TruthPeople = z.object({
     z.object({
       t: z.number().finite(),
       frame: z.number().optional(),
-      people: z.array(z.object({ actor: z.union([z.number(), z.string()]), joints: z.record(z.string(), Point) })),
+      people: z.array(
+        z.object({ actor: z.union([z.number(), z.string()]), joints: z.record(z.string(), Point) }),
+      ),
     }),
   ),
 });
@@ -45,8 +47,18 @@ export const LIMBS = [
 ] as const;
 
 const MATCH_JOINTS = [
-  'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist',
-  'left_hip', 'right_hip', 'left_knee', 'right_knee', 'left_ankle', 'right_ankle',
+  'left_shoulder',
+  'right_shoulder',
+  'left_elbow',
+  'right_elbow',
+  'left_wrist',
+  'right_wrist',
+  'left_hip',
+  'right_hip',
+  'left_knee',
+  'right_knee',
+  'left_ankle',
+  'right_ankle',
 ] as const;
 
 /** PCP of one actor. */
@@ -78,18 +90,32 @@ export interface PcpOptions {
 }
 
 /** Computes limb PCP per actor (sorted by actor). A missing estimate or joint makes its limbs wrong. */
-export function pcpPerActor(truth: TruthPeople, estimates: readonly PeopleFrame[], options: Partial<PcpOptions> = {}): ActorPcp[] {
+export function pcpPerActor(
+  truth: TruthPeople,
+  estimates: readonly PeopleFrame[],
+  options: Partial<PcpOptions> = {},
+): ActorPcp[] {
   const o: PcpOptions = { maxDtMs: 20, alpha: 0.5, ...options };
   const sorted = [...estimates].sort((a, b) => a.t - b.t);
   const times = sorted.map((f) => f.t);
-  const acc = new Map<string, { correct: number; total: number; frames: number; matched: number; limb: number[]; limbTotal: number[] }>();
+  const acc = new Map<
+    string,
+    { correct: number; total: number; frames: number; matched: number; limb: number[]; limbTotal: number[] }
+  >();
   for (const frame of truth.frames) {
     const est = nearest(sorted, times, frame.t, o.maxDtMs);
     for (const person of frame.people) {
       const key = String(person.actor);
       let a = acc.get(key);
       if (!a) {
-        a = { correct: 0, total: 0, frames: 0, matched: 0, limb: LIMBS.map(() => 0), limbTotal: LIMBS.map(() => 0) };
+        a = {
+          correct: 0,
+          total: 0,
+          frames: 0,
+          matched: 0,
+          limb: LIMBS.map(() => 0),
+          limbTotal: LIMBS.map(() => 0),
+        };
         acc.set(key, a);
       }
       a.frames++;
@@ -137,11 +163,18 @@ export function pcpPerActor(truth: TruthPeople, estimates: readonly PeopleFrame[
       total: a.total,
       frames: a.frames,
       matched: a.matched,
-      perLimb: Object.fromEntries(LIMBS.map(([name], i) => [name, a.limbTotal[i]! === 0 ? 0 : (100 * a.limb[i]!) / a.limbTotal[i]!])),
+      perLimb: Object.fromEntries(
+        LIMBS.map(([name], i) => [name, a.limbTotal[i]! === 0 ? 0 : (100 * a.limb[i]!) / a.limbTotal[i]!]),
+      ),
     }));
 }
 
-function nearest(frames: readonly PeopleFrame[], times: readonly number[], t: number, maxDt: number): PeopleFrame | null {
+function nearest(
+  frames: readonly PeopleFrame[],
+  times: readonly number[],
+  t: number,
+  maxDt: number,
+): PeopleFrame | null {
   // Binary search for the first time ≥ t, then compare with its predecessor.
   let lo = 0;
   let hi = times.length;

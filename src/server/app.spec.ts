@@ -44,7 +44,12 @@ async function build(options: { url?: string; withStore?: boolean } = {}) {
 }
 
 function post(app: FastifyInstance, payload: string, contentType = 'application/json') {
-  return app.inject({ method: 'POST', url: '/api/messages', payload, headers: { 'content-type': contentType } });
+  return app.inject({
+    method: 'POST',
+    url: '/api/messages',
+    payload,
+    headers: { 'content-type': contentType },
+  });
 }
 
 async function snapshot(app: FastifyInstance) {
@@ -60,7 +65,14 @@ describe('the store definition API', () => {
     expect((await app.inject({ method: 'GET', url: '/api/store' })).statusCode).toBe(404);
     const put = await app.inject({ method: 'PUT', url: '/api/store', payload: tinyStore() });
     expect(put.statusCode).toBe(200);
-    expect(put.json()).toEqual({ id: 'tiny-1', name: 'Tiny Market', products: 2, plates: 2, gates: 2, cameras: 0 });
+    expect(put.json()).toEqual({
+      id: 'tiny-1',
+      name: 'Tiny Market',
+      products: 2,
+      plates: 2,
+      gates: 2,
+      cameras: 0,
+    });
     expect((await app.inject({ method: 'GET', url: '/api/store' })).json()).toEqual(tinyStore());
   });
 
@@ -70,9 +82,15 @@ describe('the store definition API', () => {
     const res = await app.inject({ method: 'PUT', url: '/api/store', payload: bad });
     expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(res.json()).toMatchObject({ code: 'WO_STORE_INVALID', status: 400, detail: expect.stringMatching(/currency: an ISO 4217 code/) });
+    expect(res.json()).toMatchObject({
+      code: 'WO_STORE_INVALID',
+      status: 400,
+      detail: expect.stringMatching(/currency: an ISO 4217 code/),
+    });
     const unknownSku = { ...tinyStore(), planogram: [{ plate: 'p1', sku: 'ghost', count: 1 }] };
-    expect((await app.inject({ method: 'PUT', url: '/api/store', payload: unknownSku })).json().detail).toMatch(/planogram\.0\.sku: unknown product sku "ghost"/);
+    expect(
+      (await app.inject({ method: 'PUT', url: '/api/store', payload: unknownSku })).json().detail,
+    ).toMatch(/planogram\.0\.sku: unknown product sku "ghost"/);
     expect((await app.inject({ method: 'GET', url: '/api/store' })).json().name).toBe('Tiny Market');
   });
 
@@ -102,16 +120,34 @@ describe('device ingest over HTTP', () => {
     const messages = scriptedVisit();
     const res = await post(app, JSON.stringify(messages));
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ received: messages.length, accepted: messages.length, rejected: 0, rejections: [] });
+    expect(res.json()).toMatchObject({
+      received: messages.length,
+      accepted: messages.length,
+      rejected: 0,
+      rejections: [],
+    });
     await runClock(6000);
     const { receipts } = (await app.inject({ method: 'GET', url: '/api/receipts' })).json();
     expect(receipts).toHaveLength(1);
-    expect(receipts[0]).toMatchObject({ shopper: 'shopper-1', lines: [{ sku: 'fiji-500', quantity: 2, unitPrice: 249 }], total: 498, currency: 'USD' });
+    expect(receipts[0]).toMatchObject({
+      shopper: 'shopper-1',
+      lines: [{ sku: 'fiji-500', quantity: 2, unitPrice: 249 }],
+      total: 498,
+      currency: 'USD',
+    });
     const visitId: string = receipts[0].visitId;
-    expect((await app.inject({ method: 'GET', url: `/api/receipts/${visitId}` })).json()).toEqual(receipts[0]);
+    expect((await app.inject({ method: 'GET', url: `/api/receipts/${visitId}` })).json()).toEqual(
+      receipts[0],
+    );
     const visit = (await app.inject({ method: 'GET', url: `/api/visits/${visitId}` })).json();
     expect(visit).toMatchObject({ visitId, status: 'closed', cart: [{ sku: 'fiji-500', quantity: 2 }] });
-    expect(visit.events.map((e: { event: { type: string } }) => e.event.type)).toEqual(['ShopperEntered', 'ItemPicked', 'PersonLeft', 'ShopperExited', 'ReceiptIssued']);
+    expect(visit.events.map((e: { event: { type: string } }) => e.event.type)).toEqual([
+      'ShopperEntered',
+      'ItemPicked',
+      'PersonLeft',
+      'ShopperExited',
+      'ReceiptIssued',
+    ]);
 
     const before = await snapshot(app);
     const again = await post(app, messages.map((m) => JSON.stringify(m)).join('\n'), 'application/x-ndjson');
@@ -150,16 +186,33 @@ describe('device ingest over HTTP', () => {
 
   it('answers 400 with the reasons when no message was valid, and for bodies that are not JSON or NDJSON', async () => {
     const { app } = await build();
-    const none = await post(app, JSON.stringify([{ topic: 'walkout/v1/tiny-1/gates/x/teleport', payload: {} }, { nope: 1 }]));
+    const none = await post(
+      app,
+      JSON.stringify([{ topic: 'walkout/v1/tiny-1/gates/x/teleport', payload: {} }, { nope: 1 }]),
+    );
     expect(none.statusCode).toBe(400);
-    expect(none.json()).toMatchObject({ code: 'WO_MESSAGE_REJECTED', errors: [expect.stringMatching(/unknown message type/), expect.stringMatching(/expected an object/)] });
+    expect(none.json()).toMatchObject({
+      code: 'WO_MESSAGE_REJECTED',
+      errors: [expect.stringMatching(/unknown message type/), expect.stringMatching(/expected an object/)],
+    });
     const notJson = await post(app, '{"topic": ');
     expect(notJson.statusCode).toBe(400);
-    expect(notJson.json()).toMatchObject({ code: 'WO_BAD_REQUEST', detail: expect.stringMatching(/not JSON/) });
+    expect(notJson.json()).toMatchObject({
+      code: 'WO_BAD_REQUEST',
+      detail: expect.stringMatching(/not JSON/),
+    });
     expect((await post(app, '')).statusCode).toBe(400);
-    const ndjson = await post(app, 'not json\n{"topic": "walkout/v1/tiny-1/gates/gate-in/scan", "payload": {"t": 5, "token": "z"}}\n', 'application/x-ndjson');
+    const ndjson = await post(
+      app,
+      'not json\n{"topic": "walkout/v1/tiny-1/gates/gate-in/scan", "payload": {"t": 5, "token": "z"}}\n',
+      'application/x-ndjson',
+    );
     expect(ndjson.statusCode).toBe(200);
-    expect(ndjson.json()).toMatchObject({ accepted: 1, rejected: 1, rejections: [{ index: 0, reason: 'line 1: not JSON' }] });
+    expect(ndjson.json()).toMatchObject({
+      accepted: 1,
+      rejected: 1,
+      rejections: [{ index: 0, reason: 'line 1: not JSON' }],
+    });
     expect((await post(app, 'junk', 'text/plain')).statusCode).toBe(400);
   });
 
@@ -168,15 +221,31 @@ describe('device ingest over HTTP', () => {
     await post(app, JSON.stringify(scriptedVisit().slice(0, 40)));
     const before = await snapshot(app);
     const junkMessage = fc.record({
-      topic: fc.oneof(fc.string(), fc.constantFrom('walkout/v1/tiny-1/plates/p1/weight', 'walkout/v1/tiny-1/gates/gate-in/scan', 'walkout/v1/tiny-1/gates/gate-out/pass')),
+      topic: fc.oneof(
+        fc.string(),
+        fc.constantFrom(
+          'walkout/v1/tiny-1/plates/p1/weight',
+          'walkout/v1/tiny-1/gates/gate-in/scan',
+          'walkout/v1/tiny-1/gates/gate-out/pass',
+        ),
+      ),
       payload: fc.jsonValue(),
     });
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
           fc.string().map((s) => ({ body: s, type: 'application/json' })),
-          fc.array(fc.oneof(junkMessage, fc.jsonValue())).map((a) => ({ body: JSON.stringify(a), type: 'application/json' })),
-          fc.array(fc.oneof(fc.string(), junkMessage.map((m) => JSON.stringify(m)))).map((l) => ({ body: l.join('\n'), type: 'application/x-ndjson' })),
+          fc
+            .array(fc.oneof(junkMessage, fc.jsonValue()))
+            .map((a) => ({ body: JSON.stringify(a), type: 'application/json' })),
+          fc
+            .array(
+              fc.oneof(
+                fc.string(),
+                junkMessage.map((m) => JSON.stringify(m)),
+              ),
+            )
+            .map((l) => ({ body: l.join('\n'), type: 'application/x-ndjson' })),
         ),
         async ({ body, type }) => {
           const res = await post(app, body, type);
@@ -221,9 +290,20 @@ describe('the API documentation', () => {
     const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/api/store', '/api/messages', '/api/visits', '/api/visits/{visitId}', '/api/receipts', '/api/receipts/{visitId}']),
+      expect.arrayContaining([
+        '/api/store',
+        '/api/messages',
+        '/api/visits',
+        '/api/visits/{visitId}',
+        '/api/receipts',
+        '/api/receipts/{visitId}',
+      ]),
     );
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map(
+      (m) => m[1]!,
+    );
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs) expect(doc.components.schemas).toHaveProperty(ref);
     expect((await app.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
   });
 });
-

@@ -1,12 +1,30 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type WalkoutDatabase } from '../adapters/sql/database.js';
 import { tinyStore } from '../adapters/sql/ledgerStoreContract.test.js';
-import { tempSqliteUrl } from '../adapters/sql/testing.js';
+import {
+  dropTestSchemas,
+  postgresAvailable,
+  tempPostgresUrl,
+  tempSqliteUrl,
+} from '../adapters/sql/testing.js';
 import type { BusMessage } from './bus.js';
 import { openLiveStore, type LiveStore } from './liveStore.js';
 import { manualClock, scriptedVisit } from './testing.js';
 
-describe('a live store', () => {
+// Fails (not skips) when WALKOUT_REQUIRE_SERVICES=1 and PostgreSQL is down.
+const withPostgres = await postgresAvailable();
+afterAll(dropTestSchemas);
+
+const databases = [
+  { name: 'SQLite', makeUrl: tempSqliteUrl, enabled: true },
+  { name: 'PostgreSQL', makeUrl: tempPostgresUrl, enabled: withPostgres },
+];
+
+describe.each(databases)('a live store on $name', ({ makeUrl, enabled }) => {
+  if (!enabled) {
+    it.skip('needs the database');
+    return;
+  }
   const cleanup: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const c of cleanup.splice(0).reverse()) await c();
@@ -32,7 +50,7 @@ describe('a live store', () => {
 
   it('given a shopper took two FIJI, when they pass out and the clock runs on, then the receipt has two FIJI', async () => {
     const clock = manualClock();
-    const { live, bus } = await open(tempSqliteUrl(), clock);
+    const { live, bus } = await open(makeUrl(), clock);
     for (const m of scriptedVisit()) expect(live.offer(m.topic, m.payload).outcome).toBe('accepted');
     for (let i = 0; i < 30; i += 1) {
       clock.advance(200);
@@ -40,17 +58,23 @@ describe('a live store', () => {
     }
     await live.flush();
     const [receipt] = await live.receipts();
-    expect(receipt).toMatchObject({ shopper: 'shopper-1', lines: [{ sku: 'fiji-500', quantity: 2, unitPrice: 249 }], total: 498 });
+    expect(receipt).toMatchObject({
+      shopper: 'shopper-1',
+      lines: [{ sku: 'fiji-500', quantity: 2, unitPrice: 249 }],
+      total: 498,
+    });
     // Live receipts carry the wall time they were issued.
     expect(receipt!.issuedAt).toBeGreaterThanOrEqual(1_700_000_000_000);
     expect(bus.some((m) => m.type === 'receipt')).toBe(true);
-    expect(bus.filter((m) => m.type === 'visit').map((m) => (m.type === 'visit' ? m.event.type : ''))).toContain('ItemPicked');
+    expect(
+      bus.filter((m) => m.type === 'visit').map((m) => (m.type === 'visit' ? m.event.type : '')),
+    ).toContain('ItemPicked');
     expect((await live.visits())[0]).toMatchObject({ status: 'closed', total: 498 });
   });
 
   it('counts a second delivery of the same recording as duplicate or late, and changes nothing', async () => {
     const clock = manualClock();
-    const { live } = await open(tempSqliteUrl(), clock);
+    const { live } = await open(makeUrl(), clock);
     const messages = scriptedVisit();
     for (const m of messages) live.offer(m.topic, m.payload);
     for (let i = 0; i < 30; i += 1) {
@@ -68,17 +92,29 @@ describe('a live store', () => {
   });
 
   it('rejects malformed and foreign messages with a reason, and counts them by reason', async () => {
-    const { live } = await open(tempSqliteUrl());
-    expect(live.offer('walkout/v1/tiny-1/plates/p1/weight', { t: 'soon' })).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(/payload\.t/) });
+    const { live } = await open(makeUrl());
+    expect(live.offer('walkout/v1/tiny-1/plates/p1/weight', { t: 'soon' })).toMatchObject({
+      outcome: 'rejected',
+      reason: expect.stringMatching(/payload\.t/),
+    });
     expect(live.offer('nope', {})).toMatchObject({ outcome: 'rejected' });
-    expect(live.offer('walkout/v1/other/plates/p1/weight', { t: 1, hz: 60, grams: [1] })).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(/not this store/) });
-    expect(live.offer('walkout/v1/tiny-1/plates/p9/weight', { t: 1, hz: 60, grams: [1] }).outcome).toBe('unknown-device');
+    expect(live.offer('walkout/v1/other/plates/p1/weight', { t: 1, hz: 60, grams: [1] })).toMatchObject({
+      outcome: 'rejected',
+      reason: expect.stringMatching(/not this store/),
+    });
+    expect(live.offer('walkout/v1/tiny-1/plates/p9/weight', { t: 1, hz: 60, grams: [1] }).outcome).toBe(
+      'unknown-device',
+    );
     const rejections = await live.rejections();
-    expect(Object.fromEntries(rejections.map((r) => [r.reason, r.count]))).toEqual({ malformed: 2, 'wrong-store': 1, 'unknown-device': 1 });
+    expect(Object.fromEntries(rejections.map((r) => [r.reason, r.count]))).toEqual({
+      malformed: 2,
+      'wrong-store': 1,
+      'unknown-device': 1,
+    });
   });
 
   it('keeps an open visit across a restart, and its receipt still has what was taken before', async () => {
-    const url = tempSqliteUrl();
+    const url = makeUrl();
     const clock = manualClock();
     const messages = scriptedVisit();
     const exit = messages.findIndex((m) => m.topic.endsWith('/pass'));
@@ -88,7 +124,9 @@ describe('a live store', () => {
     first.live.tick();
     await first.live.flush();
     expect((await first.live.visits())[0]).toMatchObject({ status: 'open' });
-    const picked = (await first.live.visit((await first.live.visits())[0]!.visitId))!.events.map((e) => e.event.type);
+    const picked = (await first.live.visit((await first.live.visits())[0]!.visitId))!.events.map(
+      (e) => e.event.type,
+    );
     expect(picked).toContain('ItemPicked');
     await first.close();
 
@@ -105,14 +143,37 @@ describe('a live store', () => {
     expect(receipt).toMatchObject({ lines: [{ sku: 'fiji-500', quantity: 2 }] });
   });
 
+  it('keeps open visits and messages that arrive meanwhile when the definition is replaced', async () => {
+    const clock = manualClock();
+    const { live } = await open(makeUrl(), clock);
+    const messages = scriptedVisit();
+    const half = Math.floor(messages.length * 0.75);
+    for (const m of messages.slice(0, half)) live.offer(m.topic, m.payload);
+    const renamed = { ...tinyStore(), name: 'Tiny Market, new planogram' };
+    const loading = live.loadStore(renamed);
+    // These arrive while the engine is swapped; none may be lost.
+    for (const m of messages.slice(half)) expect(live.offer(m.topic, m.payload).outcome).toBe('accepted');
+    await loading;
+    expect(live.store?.name).toBe('Tiny Market, new planogram');
+    for (let i = 0; i < 30; i += 1) {
+      clock.advance(200);
+      live.tick();
+    }
+    await live.flush();
+    expect((await live.receipts())[0]).toMatchObject({ lines: [{ sku: 'fiji-500', quantity: 2 }] });
+  });
+
   it('says why it cannot ingest before a store is loaded', async () => {
-    const database = await openDatabase(tempSqliteUrl());
+    const database = await openDatabase(makeUrl());
     const live = await openLiveStore({ database, tickMs: 0 });
     cleanup.push(async () => {
       await live.close();
       await database.close();
     });
     expect(live.store).toBeNull();
-    expect(live.offer('walkout/v1/tiny-1/gates/gate-in/scan', { t: 1, token: 'a' })).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(/no store/) });
+    expect(live.offer('walkout/v1/tiny-1/gates/gate-in/scan', { t: 1, token: 'a' })).toMatchObject({
+      outcome: 'rejected',
+      reason: expect.stringMatching(/no store/),
+    });
   });
 });

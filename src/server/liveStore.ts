@@ -1,11 +1,15 @@
 import type { Kysely } from 'kysely';
 import type { WalkoutDatabase } from '../adapters/sql/database.js';
-import { ledgerRepository, type StoredVisitEvent, type VisitSummary } from '../adapters/sql/ledgerRepository.js';
+import {
+  ledgerRepository,
+  type StoredVisitEvent,
+  type VisitSummary,
+} from '../adapters/sql/ledgerRepository.js';
 import { receiptRepository, type StoredReceipt } from '../adapters/sql/receiptRepository.js';
 import type { WalkoutSchema } from '../adapters/sql/schema.js';
 import { storeRepository, type RejectionCount } from '../adapters/sql/storeRepository.js';
 import { createEngine } from '../engine/engine.js';
-import type { EngineOutput, EngineStats, StoreEngine } from '../engine/types.js';
+import type { EngineOutput, EngineStats, ReviewDecision, StoreEngine } from '../engine/types.js';
 import type { DeviceMessage } from '../protocol/messages.js';
 import type { StoreDefinition } from '../protocol/store.js';
 import { parseMessage } from '../protocol/topics.js';
@@ -59,10 +63,14 @@ export interface LiveStore {
   flush(): Promise<void>;
   stats(): LiveStats;
   visits(options?: { status?: Visit['status']; limit?: number }): Promise<VisitSummary[]>;
-  visit(visitId: string): Promise<{ summary: VisitSummary; visit: Visit | null; events: StoredVisitEvent[] } | null>;
+  visit(
+    visitId: string,
+  ): Promise<{ summary: VisitSummary; visit: Visit | null; events: StoredVisitEvent[] } | null>;
   receipts(options?: { limit?: number }): Promise<StoredReceipt[]>;
   receipt(visitId: string): Promise<StoredReceipt | null>;
   rejections(): Promise<RejectionCount[]>;
+  /** Settles a shelf event sent to review (at the engine's current event time unless `t` is given). */
+  settleReview(decision: Omit<ReviewDecision, 't'> & { t?: number }): EngineOutput[];
   /** Stops the clock, writes what is pending and the clock; the database stays open. */
   close(): Promise<void>;
 }
@@ -93,6 +101,7 @@ class Live implements LiveStore {
   private pendingRejections = new Map<string, RejectionCount>();
   private rejected = 0;
   private lastSavedClock = { watermark: NaN, now: NaN };
+  private loading: DeviceMessage[] | null = null;
 
   constructor(options: LiveStoreOptions) {
     this.db = options.database.db;
@@ -117,16 +126,30 @@ class Live implements LiveStore {
   }
 
   async loadStore(store: StoreDefinition): Promise<void> {
-    await this.flush();
-    if (this.current) this.enqueueClock(true);
-    await this.flush();
-    await this.stores.save(store, this.wall());
-    const [restore, clock] = await Promise.all([this.ledger.eventsOfUnclosedVisits(store.id), this.stores.clock(store.id)]);
-    const engine = createEngine(store, { restore, ...(clock ? { watermark: clock.watermark, now: clock.now } : {}) });
-    this.current = { store, engine };
-    this.anchor = clock ? { t: clock.now, wall: this.wall() } : null;
-    this.lastSavedClock = clock ?? { watermark: NaN, now: NaN };
-    this.bus.publish({ type: 'store-loaded', storeId: store.id, name: store.name });
+    // Messages that arrive while the engine is swapped wait here, so the new engine sees them.
+    // (What the old engine still held behind its watermark, at most latenessMs of data, is lost.)
+    this.loading ??= [];
+    try {
+      if (this.current) this.enqueueClock(true);
+      await this.flush();
+      await this.stores.save(store, this.wall());
+      const [restore, clock] = await Promise.all([
+        this.ledger.eventsOfUnclosedVisits(store.id),
+        this.stores.clock(store.id),
+      ]);
+      const engine = createEngine(store, {
+        restore,
+        ...(clock ? { watermark: clock.watermark, now: clock.now } : {}),
+      });
+      this.current = { store, engine };
+      this.anchor = clock ? { t: clock.now, wall: this.wall() } : null;
+      this.lastSavedClock = clock ?? { watermark: NaN, now: NaN };
+      this.bus.publish({ type: 'store-loaded', storeId: store.id, name: store.name });
+    } finally {
+      const waiting = this.loading ?? [];
+      this.loading = null;
+      for (const message of waiting) this.ingest(message);
+    }
   }
 
   offer(topic: unknown, payload: unknown): LiveIngestResult {
@@ -148,10 +171,19 @@ class Live implements LiveStore {
 
   ingest(message: DeviceMessage): LiveIngestResult {
     const topic = `${message.storeId}/${message.kind}/${message.deviceId}`;
-    if (!this.current) return this.reject('no-store', 'no store definition is loaded (PUT /api/store)', topic);
+    if (this.loading) {
+      this.loading.push(message);
+      return { outcome: 'accepted' };
+    }
+    if (!this.current)
+      return this.reject('no-store', 'no store definition is loaded (PUT /api/store)', topic);
     const { store, engine } = this.current;
     if (message.storeId !== store.id) {
-      return this.reject('wrong-store', `store "${message.storeId}" is not this store ("${store.id}")`, topic);
+      return this.reject(
+        'wrong-store',
+        `store "${message.storeId}" is not this store ("${store.id}")`,
+        topic,
+      );
     }
     let result: ReturnType<StoreEngine['ingest']>;
     try {
@@ -159,10 +191,15 @@ class Live implements LiveStore {
     } catch (error) {
       // An engine bug on one message must not take the store down; the message is counted as rejected.
       this.onError(error as Error);
-      return this.reject('engine-error', `the engine failed on this message: ${(error as Error).message}`, topic);
+      return this.reject(
+        'engine-error',
+        `the engine failed on this message: ${(error as Error).message}`,
+        topic,
+      );
     }
     const t = message.payload.t;
-    if (result.outcome === 'accepted' && (this.anchor === null || t > this.anchor.t)) this.anchor = { t, wall: this.wall() };
+    if (result.outcome === 'accepted' && (this.anchor === null || t > this.anchor.t))
+      this.anchor = { t, wall: this.wall() };
     this.handle(store.id, result.outputs);
     switch (result.outcome) {
       case 'accepted':
@@ -175,7 +212,10 @@ class Live implements LiveStore {
         return { outcome: 'late', reason: `event time ${t} is behind the watermark ${engine.watermark}` };
       case 'unknown-device':
         this.countRejection('unknown-device', `${topic}: not in the store definition`);
-        return { outcome: 'unknown-device', reason: `device "${message.deviceId}" is not in the store definition` };
+        return {
+          outcome: 'unknown-device',
+          reason: `device "${message.deviceId}" is not in the store definition`,
+        };
     }
   }
 
@@ -198,7 +238,13 @@ class Live implements LiveStore {
   }
 
   stats(): LiveStats {
-    const base = this.current?.engine.stats() ?? { accepted: 0, duplicate: 0, late: 0, unknownDevice: 0, processed: 0 };
+    const base = this.current?.engine.stats() ?? {
+      accepted: 0,
+      duplicate: 0,
+      late: 0,
+      unknownDevice: 0,
+      processed: 0,
+    };
     return { ...base, rejected: this.rejected };
   }
 
@@ -228,6 +274,15 @@ class Live implements LiveStore {
     this.enqueueRejections(this.current.store.id);
     await this.flush();
     return this.stores.rejections(this.current.store.id);
+  }
+
+  settleReview(decision: Omit<ReviewDecision, 't'> & { t?: number }): EngineOutput[] {
+    if (!this.current) return [];
+    const { store, engine } = this.current;
+    const t = decision.t ?? (Number.isFinite(engine.now) ? engine.now : this.wall());
+    const outputs = engine.settleReview({ ...decision, t });
+    this.handle(store.id, outputs);
+    return outputs;
   }
 
   async close(): Promise<void> {
@@ -321,6 +376,11 @@ class Live implements LiveStore {
   private countRejection(reason: string, detail: string): void {
     const at = this.wall();
     const prev = this.pendingRejections.get(reason);
-    this.pendingRejections.set(reason, { reason, count: (prev?.count ?? 0) + 1, lastDetail: detail.slice(0, 500), lastAt: at });
+    this.pendingRejections.set(reason, {
+      reason,
+      count: (prev?.count ?? 0) + 1,
+      lastDetail: detail.slice(0, 500),
+      lastAt: at,
+    });
   }
 }

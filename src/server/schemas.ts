@@ -77,7 +77,12 @@ export const IngestReport = z
     unknownDevice: z.number().int(),
     rejected: z.number().int(),
     rejections: z
-      .array(z.object({ index: z.number().int().describe('0-based position in the array, or line number − 1'), reason: z.string() }))
+      .array(
+        z.object({
+          index: z.number().int().describe('0-based position in the array, or line number − 1'),
+          reason: z.string(),
+        }),
+      )
       .describe('the first 100 rejected messages and why'),
   })
   .meta({ id: 'IngestReport' });

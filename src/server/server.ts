@@ -4,7 +4,7 @@ import { startMqttIngest, DEFAULT_MQTT_PORT, type MqttIngest } from '../adapters
 import { DEFAULT_DATABASE_URL, openDatabase, type WalkoutDatabase } from '../adapters/sql/database.js';
 import { storeRepository } from '../adapters/sql/storeRepository.js';
 import type { StoreDefinition } from '../protocol/store.js';
-import { buildApp } from './app.js';
+import { buildApp, type AppDeps } from './app.js';
 import { openBus, type Bus } from './bus.js';
 import { openLiveStore, type LiveIngestResult, type LiveStore } from './liveStore.js';
 
@@ -28,6 +28,8 @@ export interface WalkoutServerOptions {
   onNotAccepted?: (topic: string, result: LiveIngestResult) => void;
   /** Event-time tick period (ms). */
   tickMs?: number;
+  /** More for the HTTP app: staff sign-in, weight traces, extra plugins (the demo, commerce). */
+  appDeps?: Omit<AppDeps, 'live' | 'logger'>;
 }
 
 /** A running store: HTTP API, MQTT ingest, engine and database. */
@@ -63,7 +65,11 @@ export async function startWalkoutServer(options: WalkoutServerOptions = {}): Pr
       ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
     });
     started.push(() => live.close());
-    const app = await buildApp({ live, ...(options.logger !== undefined ? { logger: options.logger } : {}) });
+    const app = await buildApp({
+      ...options.appDeps,
+      live,
+      ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    });
     started.push(() => app.close());
     await app.listen({ port: options.port ?? 8080, host: options.host ?? '0.0.0.0' });
     const address = app.server.address() as AddressInfo;

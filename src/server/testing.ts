@@ -2,7 +2,9 @@ import type { RawMessage } from '../protocol/messages.js';
 import { topicFor } from '../protocol/topics.js';
 
 /** Device messages of one scripted visit to the tiny test store: scan in, take `taken` FIJI from p1, pass out. */
-export function scriptedVisit(options: { storeId?: string; token?: string; t0?: number; taken?: number; seconds?: number } = {}): RawMessage[] {
+export function scriptedVisit(
+  options: { storeId?: string; token?: string; t0?: number; taken?: number; seconds?: number } = {},
+): RawMessage[] {
   const storeId = options.storeId ?? 'tiny-1';
   const t0 = options.t0 ?? 1_600_000_000_000;
   const taken = options.taken ?? 2;
@@ -11,7 +13,10 @@ export function scriptedVisit(options: { storeId?: string; token?: string; t0?: 
   const perPacket = 12;
   const packetMs = (perPacket * 1000) / hz;
   const messages: RawMessage[] = [
-    { topic: topicFor(storeId, 'gate-scan', 'gate-in'), payload: { t: t0 + 500, token: options.token ?? 'shopper-1', method: 'qr' } },
+    {
+      topic: topicFor(storeId, 'gate-scan', 'gate-in'),
+      payload: { t: t0 + 500, token: options.token ?? 'shopper-1', method: 'qr' },
+    },
   ];
   const pickAt = t0 + 6000;
   for (let t = t0; t < t0 + seconds * 1000; t += packetMs) {
@@ -23,7 +28,10 @@ export function scriptedVisit(options: { storeId?: string; token?: string; t0?: 
     messages.push({ topic: topicFor(storeId, 'plate-weight', 'p1'), payload: { t, hz, grams: p1 } });
     messages.push({ topic: topicFor(storeId, 'plate-weight', 'p2'), payload: { t, hz, grams: p2 } });
   }
-  messages.push({ topic: topicFor(storeId, 'gate-pass', 'gate-out'), payload: { t: t0 + (seconds - 2) * 1000, direction: 'out' } });
+  messages.push({
+    topic: topicFor(storeId, 'gate-pass', 'gate-out'),
+    payload: { t: t0 + (seconds - 2) * 1000, direction: 'out' },
+  });
   return messages.sort((a, b) => (a.payload as { t: number }).t - (b.payload as { t: number }).t);
 }
 

@@ -171,22 +171,28 @@ export function runScenario(
   // ---- 1. Plan visits and people.
   const plan = root.fork('plan');
   const people: PersonPlan[] = [];
-  const visits: { token: string; people: PersonPlan[]; scanAt: number }[] = [];
+  const visits: { token: string; people: PersonPlan[]; scanAt: number; gate: string }[] = [];
   const reachLog: { t: number; spot: PlateSpot; visit: number }[] = [];
-  let gateFree = startT + LEAD_MS;
+  // Each entry gate serves one group at a time: the next scan waits until the group has passed.
+  const gateFree = new Map(sim.aisles.entries.map((e) => [e.gate, startT + LEAD_MS]));
   const arrivals = Array.from({ length: config.visits }, () => plan.uniform(0, config.windowS * 1000))
     .sort((a, b) => a - b)
     .map((x) => x + startT + LEAD_MS);
   for (let v = 0; v < config.visits; v++) {
     const size = plan.chance(config.groupShare) ? plan.int(2, 3) : 1;
-    let at = Math.max(arrivals[v]!, gateFree);
+    const entry = sim.aisles.entries.reduce((best, e) =>
+      gateFree.get(e.gate)! < gateFree.get(best.gate)! ? e : best,
+    );
+    let at = Math.max(arrivals[v]!, gateFree.get(entry.gate)!);
     if (config.oneAtATime) {
       const lastExit = Math.max(0, ...people.map((p) => p.exitAt));
       at = Math.max(at, lastExit + plan.uniform(2000, 6000));
     }
     // Wait at the door while the store is at capacity (people leave at known times).
     for (;;) {
-      const inside = people.filter((p) => p.enterAt <= at && p.exitAt > at);
+      // Counted: everyone not yet gone, including groups already let in at another gate who pass
+      // a moment later, so that the store never holds more than maxPeople.
+      const inside = people.filter((p) => p.exitAt > at);
       if (inside.length + size <= config.maxPeople) break;
       at = Math.min(...inside.map((p) => p.exitAt)) + 500;
     }
@@ -194,18 +200,23 @@ export function runScenario(
     const members: PersonPlan[] = [];
     let passAt = at + plan.uniform(600, 1200);
     for (let k = 0; k < size; k++) {
-      const person = planPerson(`${token}.p${k + 1}`, v, passAt);
+      const person = planPerson(`${token}.p${k + 1}`, v, passAt, entry);
       members.push(person);
       people.push(person);
       passAt += plan.uniform(700, 1500);
     }
-    gateFree = passAt + plan.uniform(300, 800);
-    visits.push({ token, people: members, scanAt: at });
+    gateFree.set(entry.gate, passAt + plan.uniform(300, 800));
+    visits.push({ token, people: members, scanAt: at, gate: entry.gate });
   }
 
-  function planPerson(id: string, visit: number, enterAt: number): PersonPlan {
+  function planPerson(
+    id: string,
+    visit: number,
+    enterAt: number,
+    entry: { gate: string; pos: [number, number] },
+  ): PersonPlan {
     const height = Math.min(1.95, Math.max(1.5, plan.normal(1.72, 0.09)));
-    const b = new PlanBuilder(sim.aisles, height, plan.uniform(0.85, 1.35), sim.aisles.entry, enterAt);
+    const b = new PlanBuilder(sim.aisles, height, plan.uniform(0.85, 1.35), entry.pos, enterAt);
     const browseOnly = plan.chance(config.browseShare);
     const nStops = plan.int(config.stops[0], config.stops[1]);
     const picked: string[] = [];
@@ -247,10 +258,18 @@ export function runScenario(
         b.stand(plan.uniform(200, 1500), heading);
       }
     }
-    b.walkTo(sim.aisles.exit);
+    const here = b.position;
+    const exit = sim.aisles.exits.reduce((best, e) =>
+      Math.hypot(e.pos[0] - here[0], e.pos[1] - here[1]) <
+      Math.hypot(best.pos[0] - here[0], best.pos[1] - here[1])
+        ? e
+        : best,
+    );
+    b.walkTo(exit.pos);
     const exitAt = b.t + plan.uniform(200, 800);
     b.stand(exitAt - b.t);
-    return b.build(id, '', enterAt, exitAt); // the token is set once the visit is complete
+    // The token is set once the visit is complete.
+    return b.build(id, '', enterAt, exitAt, { entry: entry.gate, exit: exit.gate });
   }
 
   for (const v of visits) for (const p of v.people) p.token = v.token;
@@ -389,10 +408,11 @@ export function runScenario(
   );
 
   const gateRng = root.fork('gates');
-  const gateOffset = { in: gateRng.uniform(-20, 20), out: gateRng.uniform(-20, 20) };
+  // Gate controllers keep NTP time within ±20 ms.
+  const gateOffset = new Map(store.gates.map((g) => [g.id, gateRng.uniform(-20, 20)]));
   const prefix = `walkout/v1/${store.id}`;
   const gateMsg = (
-    gate: 'gate-in' | 'gate-out',
+    gate: string,
     leaf: string,
     trueT: number,
     payload: Record<string, unknown>,
@@ -400,19 +420,19 @@ export function runScenario(
     sentAt: trueT,
     msg: {
       topic: `${prefix}/gates/${gate}/${leaf}`,
-      payload: { t: round1(trueT + (gate === 'gate-in' ? gateOffset.in : gateOffset.out)), ...payload },
+      payload: { t: round1(trueT + (gateOffset.get(gate) ?? 0)), ...payload },
     },
   });
   for (const v of visits) {
     timed.push(
-      gateMsg('gate-in', 'scan', v.scanAt, {
+      gateMsg(v.gate, 'scan', v.scanAt, {
         token: v.token,
         method: gateRng.pick(['qr', 'qr', 'card', 'palm'] as const),
       }),
     );
     for (const p of v.people) {
-      timed.push(gateMsg('gate-in', 'pass', p.enterAt, { direction: 'in' }));
-      timed.push(gateMsg('gate-out', 'pass', p.exitAt, { direction: 'out' }));
+      timed.push(gateMsg(p.entryGate, 'pass', p.enterAt, { direction: 'in' }));
+      timed.push(gateMsg(p.exitGate, 'pass', p.exitAt, { direction: 'out' }));
     }
   }
   // Heartbeats: each board every 10 s, so a silent board can be told from a quiet shelf.
@@ -441,6 +461,8 @@ export function runScenario(
       to,
       peopleAt,
       rng: root.fork('cameras'),
+      preset: config.cameraNoise,
+      seed,
     }))
       timed.push(m);
   }

@@ -50,9 +50,11 @@ export interface PersonPlan {
   id: string;
   token: string;
   height: number;
-  /** Passes gate-in at `enterAt`, gate-out at `exitAt` (ms). */
+  /** Passes `entryGate` at `enterAt`, `exitGate` at `exitAt` (ms). */
   enterAt: number;
   exitAt: number;
+  entryGate: string;
+  exitGate: string;
   path: Waypoint[];
   reaches: PlannedReach[];
   /** Stride length (m), cached from the height. */
@@ -184,7 +186,13 @@ export class PlanBuilder {
   }
 
   /** Finishes the plan. */
-  build(id: string, token: string, enterAt: number, exitAt: number): PersonPlan {
+  build(
+    id: string,
+    token: string,
+    enterAt: number,
+    exitAt: number,
+    gates: { entry: string; exit: string },
+  ): PersonPlan {
     const dist = [0];
     for (let i = 1; i < this.path.length; i++) {
       const a = this.path[i - 1]!.pos;
@@ -197,6 +205,8 @@ export class PlanBuilder {
       height: this.height,
       enterAt,
       exitAt,
+      entryGate: gates.entry,
+      exitGate: gates.exit,
       path: this.path,
       reaches: this.reaches,
       stride: this.stride,

@@ -28,6 +28,15 @@ export interface StoreLayout {
   shelves: number[];
   /** Overhead cameras in a grid of this many columns × rows. */
   cameraGrid: [number, number];
+  /** Camera mounting height (m), focal length range (px) and frame rate. */
+  cameraHeight: number;
+  cameraFocal: [number, number];
+  cameraFps: number;
+  /** Width of the cross aisles at both ends of each island column (m). */
+  crossAisle: number;
+  /** Number of entry and exit gates (one each: ids gate-in and gate-out; more: gate-in-1, …). */
+  entryGates: number;
+  exitGates: number;
   /** Aisle widths (m). */
   aisle: number;
   /** Depth of the front aisle strip, from the y = 0 wall to the first island (m). */
@@ -45,6 +54,9 @@ export interface AisleMap {
   cols: number[];
   entry: [number, number];
   exit: [number, number];
+  /** Every entry and exit gate with the floor point where people pass it. */
+  entries: { gate: string; pos: [number, number] }[];
+  exits: { gate: string; pos: [number, number] }[];
   size: [number, number];
 }
 
@@ -64,6 +76,12 @@ const SMALL: StoreLayout = {
   platesPerShelf: 8,
   shelves: [4, 5],
   cameraGrid: [4, 2],
+  cameraHeight: 3.0,
+  cameraFocal: [560, 620],
+  cameraFps: 15,
+  crossAisle: 1.6,
+  entryGates: 1,
+  exitGates: 1,
   aisle: 2.0,
   frontAisle: 2.6,
   minDepth: 8,
@@ -78,8 +96,15 @@ const LARGE: StoreLayout = {
   platesPerShelf: 8,
   shelves: [4, 5],
   cameraGrid: [8, 5],
-  aisle: 1.6,
-  frontAisle: 1.6,
+  // A higher ceiling and longer lenses: each shopper is in view of about three cameras, not ten.
+  cameraHeight: 3.6,
+  cameraFocal: [800, 860],
+  cameraFps: 10,
+  crossAisle: 2.4,
+  entryGates: 3,
+  exitGates: 2,
+  aisle: 2.4,
+  frontAisle: 2.4,
   minDepth: 0,
   withCameras: true,
 };
@@ -318,8 +343,8 @@ export function lookAtCamera(
   };
 }
 
-function cameraGrid(rng: Rng, size: [number, number], grid: [number, number]): Camera[] {
-  const [nx, ny] = grid;
+function cameraGrid(rng: Rng, size: [number, number], layout: StoreLayout): Camera[] {
+  const [nx, ny] = layout.cameraGrid;
   const cams: Camera[] = [];
   const cx = size[0] / 2;
   const cy = size[1] / 2;
@@ -327,7 +352,7 @@ function cameraGrid(rng: Rng, size: [number, number], grid: [number, number]): C
     for (let i = 0; i < nx; i++) {
       const x = ((i + 0.5) * size[0]) / nx;
       const y = ((j + 0.5) * size[1]) / ny;
-      const h = 3.0 + rng.uniform(-0.1, 0.1);
+      const h = layout.cameraHeight + rng.uniform(-0.1, 0.1);
       // Tilt each camera a little toward the store centre, as ceiling mounts are, so that
       // neighbouring cameras see people from different sides.
       const target: V3 = [
@@ -335,12 +360,13 @@ function cameraGrid(rng: Rng, size: [number, number], grid: [number, number]): C
         y + (cy - y) * 0.25 + rng.uniform(-0.2, 0.2),
         0,
       ];
-      const k1 = r6(rng.uniform(-0.32, -0.22));
+      // Shorter focal lengths come with stronger barrel distortion, as wide-angle lenses do.
+      const k1 = r6(rng.uniform(-0.32, -0.22) * (600 / layout.cameraFocal[0]));
       cams.push(
         lookAtCamera(`cam-${cams.length + 1}`, [x, y, h], target, {
           width: 1280,
           height: 800,
-          f: Math.round(rng.uniform(560, 620)),
+          f: Math.round(rng.uniform(layout.cameraFocal[0], layout.cameraFocal[1])),
           dist: [
             k1,
             r6(rng.uniform(0.06, 0.1)),
@@ -348,7 +374,7 @@ function cameraGrid(rng: Rng, size: [number, number], grid: [number, number]): C
             r6(rng.uniform(-0.001, 0.001)),
             r6(rng.uniform(-0.02, 0)),
           ],
-          fps: 15,
+          fps: layout.cameraFps,
         }),
       );
     }
@@ -362,7 +388,7 @@ function cameraGrid(rng: Rng, size: [number, number], grid: [number, number]): C
 export function buildStore(layout: StoreLayout, seed: number): SimStore {
   const rng = createRng(seed).fork(`store:${layout.id}`);
   const shelfLen = layout.platesPerShelf * PLATE_WIDTH;
-  const margin = 1.6; // cross aisles at both ends of each column
+  const margin = layout.crossAisle;
   const islandDepth = 2 * GONDOLA_DEPTH;
   // Gates are in front (zones y 0..1), then the front aisle, then the islands.
   const frontAisle = layout.frontAisle;
@@ -412,8 +438,18 @@ export function buildStore(layout: StoreLayout, seed: number): SimStore {
   // Catalogue: take families in a seeded order, repeat with new rounds until shelves are full.
   const { products, planogram, lookAlikes } = stockShelves(rng, fixtures);
 
-  const entry: [number, number] = [1.0, 0.5];
-  const exit: [number, number] = [r6(W - 1.0), 0.5];
+  const gateIds = (kind: 'in' | 'out', n: number) =>
+    Array.from({ length: n }, (_, k) => (n === 1 ? `gate-${kind}` : `gate-${kind}-${k + 1}`));
+  const entries = gateIds('in', layout.entryGates).map((gate, k) => ({
+    gate,
+    pos: [1.0 + 1.5 * k, 0.5] as [number, number],
+  }));
+  const exits = gateIds('out', layout.exitGates).map((gate, k) => ({
+    gate,
+    pos: [r6(W - 1.0 - 1.5 * k), 0.5] as [number, number],
+  }));
+  const entryEnd = 2 + 1.5 * (layout.entryGates - 1);
+  const exitStart = r6(W - 2 - 1.5 * (layout.exitGates - 1));
   const input: StoreDefinitionInput = {
     id: layout.id,
     name: layout.name,
@@ -431,8 +467,8 @@ export function buildStore(layout: StoreLayout, seed: number): SimStore {
         kind: 'entry',
         polygon: [
           [0, 0],
-          [2, 0],
-          [2, 1],
+          [entryEnd, 0],
+          [entryEnd, 1],
           [0, 1],
         ],
       },
@@ -440,26 +476,26 @@ export function buildStore(layout: StoreLayout, seed: number): SimStore {
         id: 'exit',
         kind: 'exit',
         polygon: [
-          [r6(W - 2), 0],
+          [exitStart, 0],
           [W, 0],
           [W, 1],
-          [r6(W - 2), 1],
+          [exitStart, 1],
         ],
       },
     ],
     gates: [
-      { id: 'gate-in', zone: 'entry' },
-      { id: 'gate-out', zone: 'exit' },
+      ...entries.map((e) => ({ id: e.gate, zone: 'entry' })),
+      ...exits.map((e) => ({ id: e.gate, zone: 'exit' })),
     ],
     fixtures,
-    cameras: layout.withCameras ? cameraGrid(rng, [W, D], layout.cameraGrid) : [],
+    cameras: layout.withCameras ? cameraGrid(rng, [W, D], layout) : [],
     products,
     planogram,
   };
   const definition = parseStoreDefinition(input);
   return {
     definition,
-    aisles: { rows, cols, entry, exit, size: [W, D] },
+    aisles: { rows, cols, entry: entries[0]!.pos, exit: exits[0]!.pos, entries, exits, size: [W, D] },
     lookAlikes,
   };
 }

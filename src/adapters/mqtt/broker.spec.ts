@@ -25,7 +25,9 @@ async function liveStore(storeId = 'tiny-1') {
 }
 
 async function publisher(url: string) {
-  const client = await mqtt.connectAsync(url, { clientId: `walkout-test-pub-${process.pid}-${Math.random().toString(36).slice(2)}` });
+  const client = await mqtt.connectAsync(url, {
+    clientId: `walkout-test-pub-${process.pid}-${Math.random().toString(36).slice(2)}`,
+  });
   cleanup.push(() => client.endAsync());
   return client;
 }
@@ -37,22 +39,39 @@ describe('the embedded MQTT broker', () => {
     cleanup.push(() => ingest.close());
     expect(ingest.port).toBeGreaterThan(0);
     const client = await publisher(`mqtt://127.0.0.1:${ingest.port}`);
-    for (const m of scriptedVisit()) await client.publishAsync(m.topic, JSON.stringify(m.payload), { qos: 1 });
+    for (const m of scriptedVisit())
+      await client.publishAsync(m.topic, JSON.stringify(m.payload), { qos: 1 });
     await eventually(async () => (await live.receipts()).length === 1, 'the receipt');
-    expect((await live.receipts())[0]).toMatchObject({ lines: [{ sku: 'fiji-500', quantity: 2 }], total: 498 });
+    expect((await live.receipts())[0]).toMatchObject({
+      lines: [{ sku: 'fiji-500', quantity: 2 }],
+      total: 498,
+    });
   });
 
   it('counts and reports malformed messages with the reason and keeps running', async () => {
     const live = await liveStore();
     const seen: { topic: string; result: LiveIngestResult }[] = [];
-    const ingest = await startEmbeddedBroker({ live, port: 0, host: '127.0.0.1', onNotAccepted: (topic, result) => seen.push({ topic, result }) });
+    const ingest = await startEmbeddedBroker({
+      live,
+      port: 0,
+      host: '127.0.0.1',
+      onNotAccepted: (topic, result) => seen.push({ topic, result }),
+    });
     cleanup.push(() => ingest.close());
     const client = await publisher(`mqtt://127.0.0.1:${ingest.port}`);
     await client.publishAsync('walkout/v1/tiny-1/plates/p1/weight', 'not json', { qos: 1 });
-    await client.publishAsync('walkout/v1/tiny-1/plates/p1/weight', JSON.stringify({ t: -1, hz: 60, grams: [] }), { qos: 1 });
+    await client.publishAsync(
+      'walkout/v1/tiny-1/plates/p1/weight',
+      JSON.stringify({ t: -1, hz: 60, grams: [] }),
+      { qos: 1 },
+    );
     await client.publishAsync('walkout/v1/tiny-1/teleport', '{}', { qos: 1 });
     await client.publishAsync('elsewhere/ignored', '{}', { qos: 1 });
-    await client.publishAsync('walkout/v1/tiny-1/gates/gate-in/scan', JSON.stringify({ t: 1000, token: 'ok' }), { qos: 1 });
+    await client.publishAsync(
+      'walkout/v1/tiny-1/gates/gate-in/scan',
+      JSON.stringify({ t: 1000, token: 'ok' }),
+      { qos: 1 },
+    );
     await eventually(() => live.stats().accepted === 1, 'the valid scan');
     expect(seen.map((s) => s.result.reason)).toEqual([
       expect.stringMatching(/payload is not JSON/),
@@ -67,7 +86,9 @@ describe('the embedded MQTT broker', () => {
     const live = await liveStore();
     const first = await startEmbeddedBroker({ live, port: 0, host: '127.0.0.1' });
     cleanup.push(() => first.close());
-    await expect(startEmbeddedBroker({ live, port: first.port!, host: '127.0.0.1' })).rejects.toThrow(/cannot listen on 127\.0\.0\.1:\d+.*--mqtt-port/);
+    await expect(startEmbeddedBroker({ live, port: first.port!, host: '127.0.0.1' })).rejects.toThrow(
+      /cannot listen on 127\.0\.0\.1:\d+.*--mqtt-port/,
+    );
   });
 });
 
@@ -79,21 +100,28 @@ describe.skipIf(!mosquitto)('an external broker (Mosquitto)', () => {
     // A store id of its own keeps this test apart from anything else on the shared broker.
     const storeId = `mq-${process.pid}-${Date.now().toString(36)}`;
     const live = await liveStore(storeId);
-    let ingest: MqttIngest | null = await connectExternalBroker({ live, url: TEST_MOSQUITTO_URL, topic: `walkout/v1/${storeId}/#` });
+    let ingest: MqttIngest | null = await connectExternalBroker({
+      live,
+      url: TEST_MOSQUITTO_URL,
+      topic: `walkout/v1/${storeId}/#`,
+    });
     cleanup.push(async () => {
       await ingest?.close();
       ingest = null;
     });
     expect(ingest.mode).toBe('external');
     const client = await publisher(TEST_MOSQUITTO_URL);
-    for (const m of scriptedVisit({ storeId })) await client.publishAsync(m.topic, JSON.stringify(m.payload), { qos: 1 });
+    for (const m of scriptedVisit({ storeId }))
+      await client.publishAsync(m.topic, JSON.stringify(m.payload), { qos: 1 });
     await eventually(async () => (await live.receipts()).length === 1, 'the receipt');
     expect((await live.receipts())[0]).toMatchObject({ lines: [{ sku: 'fiji-500', quantity: 2 }] });
   });
 
   it('names the broker it cannot reach', async () => {
     const live = await liveStore();
-    await expect(connectExternalBroker({ live, url: 'mqtt://127.0.0.1:1' })).rejects.toThrow(/cannot connect to the MQTT broker mqtt:\/\/127\.0\.0\.1:1/);
+    await expect(connectExternalBroker({ live, url: 'mqtt://127.0.0.1:1' })).rejects.toThrow(
+      /cannot connect to the MQTT broker mqtt:\/\/127\.0\.0\.1:1/,
+    );
     await expect(connectExternalBroker({ live, url: 'http://x' })).rejects.toThrow(/expected a broker URL/);
   });
 });

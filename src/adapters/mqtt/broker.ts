@@ -89,7 +89,10 @@ export async function connectExternalBroker(
   options: MqttIngestOptions & { url: string; topic?: string; clientId?: string },
 ): Promise<MqttIngest> {
   if (!/^(mqtt|mqtts|tcp|ws|wss):\/\//.test(options.url)) {
-    throw new WalkoutError('WO_INPUT_INVALID', `--mqtt "${options.url}": expected a broker URL such as mqtt://127.0.0.1:1883`);
+    throw new WalkoutError(
+      'WO_INPUT_INVALID',
+      `--mqtt "${options.url}": expected a broker URL such as mqtt://127.0.0.1:1883`,
+    );
   }
   let client: MqttClient;
   try {
@@ -100,7 +103,10 @@ export async function connectExternalBroker(
       connectTimeout: 5000,
     });
   } catch (error) {
-    throw new WalkoutError('WO_INPUT_INVALID', `cannot connect to the MQTT broker ${options.url}: ${(error as Error).message}`);
+    throw new WalkoutError(
+      'WO_INPUT_INVALID',
+      `cannot connect to the MQTT broker ${options.url}: ${(error as Error).message}`,
+    );
   }
   const topic = options.topic ?? DEVICE_TOPICS;
   client.on('message', (t, payload) => deliver(options, t, payload));
@@ -120,6 +126,8 @@ export async function connectExternalBroker(
 }
 
 /** The MQTT ingest `walkout start` asks for: an external broker URL, or the embedded broker on a port. */
-export function startMqttIngest(options: MqttIngestOptions & { url?: string; port?: number }): Promise<MqttIngest> {
+export function startMqttIngest(
+  options: MqttIngestOptions & { url?: string; port?: number },
+): Promise<MqttIngest> {
   return options.url ? connectExternalBroker({ ...options, url: options.url }) : startEmbeddedBroker(options);
 }

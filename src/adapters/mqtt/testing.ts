@@ -20,12 +20,17 @@ export async function mosquittoAvailable(url = TEST_MOSQUITTO_URL): Promise<bool
     });
     socket.once('error', () => resolve(false));
   });
-  if (!up && servicesRequired) throw new Error(`the MQTT broker at ${url} is required (WALKOUT_REQUIRE_SERVICES=1) but does not answer`);
+  if (!up && servicesRequired)
+    throw new Error(`the MQTT broker at ${url} is required (WALKOUT_REQUIRE_SERVICES=1) but does not answer`);
   return up;
 }
 
 /** Waits until `check` holds, polling; fails with `what` after `timeoutMs`. */
-export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);

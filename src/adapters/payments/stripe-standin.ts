@@ -60,7 +60,10 @@ export interface StripeStandIn {
 export async function startStripeStandIn(): Promise<StripeStandIn> {
   const app = Fastify();
   const intents = new Map<string, Intent>();
-  const refunds = new Map<string, { id: string; object: 'refund'; amount: number; payment_intent: string; status: 'succeeded' }>();
+  const refunds = new Map<
+    string,
+    { id: string; object: 'refund'; amount: number; payment_intent: string; status: 'succeeded' }
+  >();
   const idem = new Map<string, { fingerprint: string; status: number; body: unknown }>();
   const requests: StripeStandIn['requests'] = [];
   let failures = 0;
@@ -72,17 +75,32 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
   });
 
   const error = (status: number, e: Record<string, string>) => ({ status, body: { error: e } });
-  const notFound = (id: string) => error(404, { type: 'invalid_request_error', code: 'resource_missing', message: `No such payment_intent: '${id}'` });
+  const notFound = (id: string) =>
+    error(404, {
+      type: 'invalid_request_error',
+      code: 'resource_missing',
+      message: `No such payment_intent: '${id}'`,
+    });
 
   /** Wraps a handler with Stripe's idempotency semantics and the scripted failures. */
   function idempotent(
-    handler: (params: Record<string, string>, body: Record<string, string | Record<string, string>>) => { status: number; body: unknown },
+    handler: (
+      params: Record<string, string>,
+      body: Record<string, string | Record<string, string>>,
+    ) => { status: number; body: unknown },
   ) {
     return async (
-      req: { method: string; url: string; headers: Record<string, string | string[] | undefined>; params: unknown; body: unknown },
+      req: {
+        method: string;
+        url: string;
+        headers: Record<string, string | string[] | undefined>;
+        params: unknown;
+        body: unknown;
+      },
       reply: FastifyReply,
     ) => {
-      const key = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : undefined;
+      const key =
+        typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : undefined;
       const path = req.url.split('?')[0]!;
       if (failures > 0) {
         failures--;
@@ -90,14 +108,19 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
         return reply.code(500).send({ error: { type: 'api_error', message: 'scripted outage' } });
       }
       const body = (req.body ?? {}) as Record<string, string | Record<string, string>>;
-      const fingerprint = createHash('sha256').update(`${req.method} ${path} ${JSON.stringify(body)}`).digest('hex');
+      const fingerprint = createHash('sha256')
+        .update(`${req.method} ${path} ${JSON.stringify(body)}`)
+        .digest('hex');
       if (key) {
         const prior = idem.get(key);
         if (prior) {
           requests.push({ method: req.method, path, key, replayed: true });
           if (prior.fingerprint !== fingerprint) {
             return reply.code(400).send({
-              error: { type: 'idempotency_error', message: `Keys for idempotent requests can only be used with the same parameters they were first used with.` },
+              error: {
+                type: 'idempotency_error',
+                message: `Keys for idempotent requests can only be used with the same parameters they were first used with.`,
+              },
             });
           }
           return reply.code(prior.status).header('idempotent-replayed', 'true').send(prior.body);
@@ -106,7 +129,8 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
       requests.push({ method: req.method, path, key, replayed: false });
       const result = handler(req.params as Record<string, string>, body);
       // Like Stripe, 5xx answers are not stored: a retry runs again.
-      if (key && result.status < 500) idem.set(key, { fingerprint, status: result.status, body: result.body });
+      if (key && result.status < 500)
+        idem.set(key, { fingerprint, status: result.status, body: result.body });
       return reply.code(result.status).send(result.body);
     };
   }
@@ -116,22 +140,57 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
   app.get('/v1/payment_methods/:id', async (req, reply) => {
     const id = (req.params as { id: string }).id;
     const m = METHODS[id];
-    if (!m) return reply.code(404).send({ error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such PaymentMethod: '${id}'` } });
-    return { id, object: 'payment_method', type: 'card', card: { brand: m.brand, last4: m.last4, exp_month: 12, exp_year: 2034 } };
+    if (!m)
+      return reply
+        .code(404)
+        .send({
+          error: {
+            type: 'invalid_request_error',
+            code: 'resource_missing',
+            message: `No such PaymentMethod: '${id}'`,
+          },
+        });
+    return {
+      id,
+      object: 'payment_method',
+      type: 'card',
+      card: { brand: m.brand, last4: m.last4, exp_month: 12, exp_year: 2034 },
+    };
   });
 
   app.post(
     '/v1/payment_intents',
     idempotent((_p, b) => {
       const amount = Number(b.amount);
-      if (!Number.isInteger(amount) || amount < 1) return error(400, { type: 'invalid_request_error', param: 'amount', message: 'Invalid integer: amount' });
-      if (typeof b.currency !== 'string') return error(400, { type: 'invalid_request_error', param: 'currency', message: 'Missing required param: currency.' });
+      if (!Number.isInteger(amount) || amount < 1)
+        return error(400, {
+          type: 'invalid_request_error',
+          param: 'amount',
+          message: 'Invalid integer: amount',
+        });
+      if (typeof b.currency !== 'string')
+        return error(400, {
+          type: 'invalid_request_error',
+          param: 'currency',
+          message: 'Missing required param: currency.',
+        });
       const pmId = String(b.payment_method ?? '');
       const pm = METHODS[pmId];
-      if (!pm) return error(400, { type: 'invalid_request_error', code: 'resource_missing', param: 'payment_method', message: `No such PaymentMethod: '${pmId}'` });
+      if (!pm)
+        return error(400, {
+          type: 'invalid_request_error',
+          code: 'resource_missing',
+          param: 'payment_method',
+          message: `No such PaymentMethod: '${pmId}'`,
+        });
       const manual = b.capture_method === 'manual';
       if (pm.decline) {
-        return error(402, { type: 'card_error', code: 'card_declined', decline_code: pm.decline, message: 'Your card was declined.' });
+        return error(402, {
+          type: 'card_error',
+          code: 'card_declined',
+          decline_code: pm.decline,
+          message: 'Your card was declined.',
+        });
       }
       const pi: Intent = {
         id: nextId('pi'),
@@ -157,11 +216,19 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
       const pi = intents.get(p.id!);
       if (!pi) return notFound(p.id!);
       if (pi.status !== 'requires_capture') {
-        return error(400, { type: 'invalid_request_error', code: 'payment_intent_unexpected_state', message: `This PaymentIntent's status is ${pi.status}.` });
+        return error(400, {
+          type: 'invalid_request_error',
+          code: 'payment_intent_unexpected_state',
+          message: `This PaymentIntent's status is ${pi.status}.`,
+        });
       }
       const amount = b.amount_to_capture === undefined ? pi.amount_capturable : Number(b.amount_to_capture);
       if (!Number.isInteger(amount) || amount < 1 || amount > pi.amount_capturable) {
-        return error(400, { type: 'invalid_request_error', param: 'amount_to_capture', message: 'amount_to_capture must be at most the capturable amount' });
+        return error(400, {
+          type: 'invalid_request_error',
+          param: 'amount_to_capture',
+          message: 'amount_to_capture must be at most the capturable amount',
+        });
       }
       pi.status = 'succeeded';
       pi.amount_received = amount;
@@ -176,7 +243,11 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
       const pi = intents.get(p.id!);
       if (!pi) return notFound(p.id!);
       if (pi.status !== 'requires_capture') {
-        return error(400, { type: 'invalid_request_error', code: 'payment_intent_unexpected_state', message: `This PaymentIntent's status is ${pi.status}.` });
+        return error(400, {
+          type: 'invalid_request_error',
+          code: 'payment_intent_unexpected_state',
+          message: `This PaymentIntent's status is ${pi.status}.`,
+        });
       }
       pi.status = 'canceled';
       pi.amount_capturable = 0;
@@ -189,13 +260,29 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
     idempotent((_p, b) => {
       const pi = intents.get(String(b.payment_intent ?? ''));
       if (!pi) return notFound(String(b.payment_intent ?? ''));
-      if (pi.status !== 'succeeded') return error(400, { type: 'invalid_request_error', code: 'charge_not_captured', message: 'This PaymentIntent has not been captured.' });
+      if (pi.status !== 'succeeded')
+        return error(400, {
+          type: 'invalid_request_error',
+          code: 'charge_not_captured',
+          message: 'This PaymentIntent has not been captured.',
+        });
       const amount = b.amount === undefined ? pi.amount_received - pi.refunded : Number(b.amount);
       if (!Number.isInteger(amount) || amount < 1 || pi.refunded + amount > pi.amount_received) {
-        return error(400, { type: 'invalid_request_error', code: 'amount_too_large', param: 'amount', message: 'Refund amount is greater than unrefunded amount on charge' });
+        return error(400, {
+          type: 'invalid_request_error',
+          code: 'amount_too_large',
+          param: 'amount',
+          message: 'Refund amount is greater than unrefunded amount on charge',
+        });
       }
       pi.refunded += amount;
-      const r = { id: nextId('re'), object: 'refund' as const, amount, payment_intent: pi.id, status: 'succeeded' as const };
+      const r = {
+        id: nextId('re'),
+        object: 'refund' as const,
+        amount,
+        payment_intent: pi.id,
+        status: 'succeeded' as const,
+      };
       refunds.set(r.id, r);
       return { status: 200, body: r };
     }),

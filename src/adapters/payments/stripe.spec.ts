@@ -9,7 +9,13 @@ let stripe: StripeGateway;
 
 beforeAll(async () => {
   standIn = await startStripeStandIn();
-  stripe = new StripeGateway({ apiKey: 'sk_test_standin', host: '127.0.0.1', port: standIn.port, protocol: 'http', timeoutMs: 2_000 });
+  stripe = new StripeGateway({
+    apiKey: 'sk_test_standin',
+    host: '127.0.0.1',
+    port: standIn.port,
+    protocol: 'http',
+    timeoutMs: 2_000,
+  });
 });
 afterAll(() => standIn.close());
 
@@ -19,12 +25,21 @@ const hold = (key: string, amount = 5_000, pm = 'pm_card_visa') =>
 describe('the Stripe adapter against the stand-in', () => {
   it('holds at entry, captures the exact total at exit, and refunds part of it', async () => {
     const { holdId } = await hold('v1');
-    expect(standIn.intents.get(holdId)).toMatchObject({ status: 'requires_capture', amount_capturable: 5_000, metadata: { reference: 'v1' } });
-    expect(await stripe.capture({ holdId, amount: 828, idempotencyKey: 'capture:v1' })).toEqual({ chargeId: holdId, amount: 828 });
+    expect(standIn.intents.get(holdId)).toMatchObject({
+      status: 'requires_capture',
+      amount_capturable: 5_000,
+      metadata: { reference: 'v1' },
+    });
+    expect(await stripe.capture({ holdId, amount: 828, idempotencyKey: 'capture:v1' })).toEqual({
+      chargeId: holdId,
+      amount: 828,
+    });
     expect(standIn.intents.get(holdId)).toMatchObject({ status: 'succeeded', amount_received: 828 });
     const { refundId } = await stripe.refund({ chargeId: holdId, amount: 330, idempotencyKey: 'refund:d1' });
     expect(refundId).toMatch(/^re_/);
-    await expect(stripe.refund({ chargeId: holdId, amount: 600, idempotencyKey: 'refund:d2' })).rejects.toMatchObject({ failure: 'invalid', code: 'amount_too_large' });
+    await expect(
+      stripe.refund({ chargeId: holdId, amount: 600, idempotencyKey: 'refund:d2' }),
+    ).rejects.toMatchObject({ failure: 'invalid', code: 'amount_too_large' });
   });
 
   it('releases a hold when nothing was taken', async () => {
@@ -45,7 +60,9 @@ describe('the Stripe adapter against the stand-in', () => {
   });
 
   it('turns a card decline into a non-retryable decline, and an outage into a retryable failure', async () => {
-    const declined = await hold('v4', 5_000, 'pm_card_chargeDeclinedInsufficientFunds').catch((e: unknown) => e);
+    const declined = await hold('v4', 5_000, 'pm_card_chargeDeclinedInsufficientFunds').catch(
+      (e: unknown) => e,
+    );
     expect(declined).toBeInstanceOf(GatewayError);
     expect(declined).toMatchObject({ failure: 'declined', code: 'insufficient_funds', retryable: false });
     standIn.failNext(1);
@@ -57,18 +74,31 @@ describe('the Stripe adapter against the stand-in', () => {
 
   it('describes a tokenized card without ever seeing its number', async () => {
     expect(await stripe.describeMethod('pm_card_mastercard')).toEqual({ brand: 'mastercard', last4: '4444' });
-    await expect(stripe.describeMethod('pm_nope')).rejects.toMatchObject({ failure: 'invalid', code: 'resource_missing' });
+    await expect(stripe.describeMethod('pm_nope')).rejects.toMatchObject({
+      failure: 'invalid',
+      code: 'resource_missing',
+    });
   });
 
   it('times out against a server that does not answer', async () => {
-    const silent = new StripeGateway({ apiKey: 'sk_test', host: '10.255.255.1', port: 81, protocol: 'http', timeoutMs: 300 });
+    const silent = new StripeGateway({
+      apiKey: 'sk_test',
+      host: '10.255.255.1',
+      port: 81,
+      protocol: 'http',
+      timeoutMs: 300,
+    });
     await expect(silent.describeMethod('pm_card_visa')).rejects.toMatchObject({ retryable: true });
   });
 });
 
 describe('parseStripeForm', () => {
   it('reads flat and bracketed fields', () => {
-    expect(parseStripeForm('amount=5&metadata[reference]=v1&confirm=true')).toEqual({ amount: '5', confirm: 'true', metadata: { reference: 'v1' } });
+    expect(parseStripeForm('amount=5&metadata[reference]=v1&confirm=true')).toEqual({
+      amount: '5',
+      confirm: 'true',
+      metadata: { reference: 'v1' },
+    });
   });
   it('never throws on arbitrary bodies', () => {
     fc.assert(fc.property(fc.string(), (s) => void parseStripeForm(s)));

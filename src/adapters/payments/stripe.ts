@@ -1,5 +1,10 @@
 import Stripe from 'stripe';
-import { GatewayError, type CardDetails, type HoldRequest, type PaymentGateway } from '../../commerce/payments/gateway.js';
+import {
+  GatewayError,
+  type CardDetails,
+  type HoldRequest,
+  type PaymentGateway,
+} from '../../commerce/payments/gateway.js';
 
 export interface StripeGatewayOptions {
   apiKey: string;
@@ -14,7 +19,13 @@ export interface StripeGatewayOptions {
 
 /** Maps a Stripe SDK error to a gateway failure: card errors decline, network and 5xx are transient. */
 function toGatewayError(e: unknown): GatewayError {
-  const err = e as { type?: string; code?: string; decline_code?: string; message?: string; statusCode?: number };
+  const err = e as {
+    type?: string;
+    code?: string;
+    decline_code?: string;
+    message?: string;
+    statusCode?: number;
+  };
   const message = err.message ?? String(e);
   switch (err.type) {
     case 'StripeCardError':
@@ -25,7 +36,8 @@ function toGatewayError(e: unknown): GatewayError {
     case 'StripeAPIError':
       return new GatewayError('unavailable', err.code ?? 'api_error', message);
     default:
-      if (err.statusCode !== undefined && err.statusCode >= 500) return new GatewayError('unavailable', err.code ?? 'api_error', message);
+      if (err.statusCode !== undefined && err.statusCode >= 500)
+        return new GatewayError('unavailable', err.code ?? 'api_error', message);
       return new GatewayError('invalid', err.code ?? err.type ?? 'invalid_request_error', message);
   }
 }
@@ -80,21 +92,33 @@ export class StripeGateway implements PaymentGateway {
         },
         { idempotencyKey: req.idempotencyKey },
       );
-      if (pi.status !== 'requires_capture') throw new GatewayError('declined', `status_${pi.status}`, `hold is ${pi.status}`);
+      if (pi.status !== 'requires_capture')
+        throw new GatewayError('declined', `status_${pi.status}`, `hold is ${pi.status}`);
       return { holdId: pi.id };
     });
   }
 
-  capture(req: { holdId: string; amount: number; idempotencyKey: string }): Promise<{ chargeId: string; amount: number }> {
+  capture(req: {
+    holdId: string;
+    amount: number;
+    idempotencyKey: string;
+  }): Promise<{ chargeId: string; amount: number }> {
     return call(async () => {
-      const pi = await this.stripe.paymentIntents.capture(req.holdId, { amount_to_capture: req.amount }, { idempotencyKey: req.idempotencyKey });
-      if (pi.status !== 'succeeded') throw new GatewayError('declined', `status_${pi.status}`, `capture left ${pi.status}`);
+      const pi = await this.stripe.paymentIntents.capture(
+        req.holdId,
+        { amount_to_capture: req.amount },
+        { idempotencyKey: req.idempotencyKey },
+      );
+      if (pi.status !== 'succeeded')
+        throw new GatewayError('declined', `status_${pi.status}`, `capture left ${pi.status}`);
       return { chargeId: pi.id, amount: pi.amount_received };
     });
   }
 
   async release(req: { holdId: string; idempotencyKey: string }): Promise<void> {
-    await call(() => this.stripe.paymentIntents.cancel(req.holdId, {}, { idempotencyKey: req.idempotencyKey }));
+    await call(() =>
+      this.stripe.paymentIntents.cancel(req.holdId, {}, { idempotencyKey: req.idempotencyKey }),
+    );
   }
 
   charge(req: HoldRequest): Promise<{ chargeId: string; amount: number }> {
@@ -110,14 +134,18 @@ export class StripeGateway implements PaymentGateway {
         },
         { idempotencyKey: req.idempotencyKey },
       );
-      if (pi.status !== 'succeeded') throw new GatewayError('declined', `status_${pi.status}`, `charge is ${pi.status}`);
+      if (pi.status !== 'succeeded')
+        throw new GatewayError('declined', `status_${pi.status}`, `charge is ${pi.status}`);
       return { chargeId: pi.id, amount: pi.amount_received };
     });
   }
 
   refund(req: { chargeId: string; amount: number; idempotencyKey: string }): Promise<{ refundId: string }> {
     return call(async () => {
-      const r = await this.stripe.refunds.create({ payment_intent: req.chargeId, amount: req.amount }, { idempotencyKey: req.idempotencyKey });
+      const r = await this.stripe.refunds.create(
+        { payment_intent: req.chargeId, amount: req.amount },
+        { idempotencyKey: req.idempotencyKey },
+      );
       return { refundId: r.id };
     });
   }

@@ -1,5 +1,10 @@
 import Database from 'better-sqlite3';
-import { GatewayError, type CardDetails, type HoldRequest, type PaymentGateway } from '../../commerce/payments/gateway.js';
+import {
+  GatewayError,
+  type CardDetails,
+  type HoldRequest,
+  type PaymentGateway,
+} from '../../commerce/payments/gateway.js';
 
 /**
  * The built-in test gateway (the default): behaves like a card network's API, with idempotency
@@ -56,7 +61,8 @@ export class TestGateway implements PaymentGateway {
       CREATE TABLE IF NOT EXISTS gw_refunds (id TEXT PRIMARY KEY, intent TEXT NOT NULL, amount INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS gw_seq (n INTEGER NOT NULL);
     `);
-    if (!this.db.prepare('SELECT n FROM gw_seq').get()) this.db.prepare('INSERT INTO gw_seq VALUES (0)').run();
+    if (!this.db.prepare('SELECT n FROM gw_seq').get())
+      this.db.prepare('INSERT INTO gw_seq VALUES (0)').run();
     this.script = { ...script, failures: script.failures?.map((f) => ({ ...f })) ?? [] };
   }
 
@@ -68,7 +74,8 @@ export class TestGateway implements PaymentGateway {
   async describeMethod(paymentMethod: string): Promise<CardDetails> {
     await this.delay('describe');
     const card = cardOf(paymentMethod);
-    if (!card) throw new GatewayError('invalid', 'resource_missing', `no such payment method: ${paymentMethod}`);
+    if (!card)
+      throw new GatewayError('invalid', 'resource_missing', `no such payment method: ${paymentMethod}`);
     return { brand: card.brand, last4: card.last4 };
   }
 
@@ -78,21 +85,39 @@ export class TestGateway implements PaymentGateway {
       if (card.declineHold) throw new GatewayError('declined', 'card_declined', 'Your card was declined.');
       const id = this.nextId('hold');
       this.db
-        .prepare('INSERT INTO gw_intents (id, reference, method, amount, currency, status) VALUES (?, ?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT INTO gw_intents (id, reference, method, amount, currency, status) VALUES (?, ?, ?, ?, ?, ?)',
+        )
         .run(id, req.reference, req.paymentMethod, req.amount, req.currency, 'held');
       return { holdId: id };
     });
   }
 
-  capture(req: { holdId: string; amount: number; idempotencyKey: string }): Promise<{ chargeId: string; amount: number }> {
+  capture(req: {
+    holdId: string;
+    amount: number;
+    idempotencyKey: string;
+  }): Promise<{ chargeId: string; amount: number }> {
     return this.call('capture', req.idempotencyKey, req, () => {
       const intent = this.intent(req.holdId);
-      if (intent.status !== 'held') throw new GatewayError('invalid', 'intent_unexpected_state', `hold ${req.holdId} is ${intent.status}`);
+      if (intent.status !== 'held')
+        throw new GatewayError(
+          'invalid',
+          'intent_unexpected_state',
+          `hold ${req.holdId} is ${intent.status}`,
+        );
       if (req.amount > intent.amount || req.amount <= 0) {
-        throw new GatewayError('invalid', 'amount_too_large', `capture ${req.amount} outside (0, ${intent.amount}]`);
+        throw new GatewayError(
+          'invalid',
+          'amount_too_large',
+          `capture ${req.amount} outside (0, ${intent.amount}]`,
+        );
       }
-      if (this.card(intent.method).declineCapture) throw new GatewayError('declined', 'card_declined', 'Your card was declined.');
-      this.db.prepare("UPDATE gw_intents SET status = 'captured', captured = ? WHERE id = ?").run(req.amount, req.holdId);
+      if (this.card(intent.method).declineCapture)
+        throw new GatewayError('declined', 'card_declined', 'Your card was declined.');
+      this.db
+        .prepare("UPDATE gw_intents SET status = 'captured', captured = ? WHERE id = ?")
+        .run(req.amount, req.holdId);
       return { chargeId: req.holdId, amount: req.amount };
     });
   }
@@ -100,7 +125,12 @@ export class TestGateway implements PaymentGateway {
   async release(req: { holdId: string; idempotencyKey: string }): Promise<void> {
     await this.call('release', req.idempotencyKey, req, () => {
       const intent = this.intent(req.holdId);
-      if (intent.status !== 'held') throw new GatewayError('invalid', 'intent_unexpected_state', `hold ${req.holdId} is ${intent.status}`);
+      if (intent.status !== 'held')
+        throw new GatewayError(
+          'invalid',
+          'intent_unexpected_state',
+          `hold ${req.holdId} is ${intent.status}`,
+        );
       this.db.prepare("UPDATE gw_intents SET status = 'released' WHERE id = ?").run(req.holdId);
       return {};
     });
@@ -109,10 +139,13 @@ export class TestGateway implements PaymentGateway {
   charge(req: HoldRequest): Promise<{ chargeId: string; amount: number }> {
     return this.call('charge', req.idempotencyKey, req, () => {
       const card = this.card(req.paymentMethod);
-      if (card.declineCapture || card.declineHold) throw new GatewayError('declined', 'card_declined', 'Your card was declined.');
+      if (card.declineCapture || card.declineHold)
+        throw new GatewayError('declined', 'card_declined', 'Your card was declined.');
       const id = this.nextId('ch');
       this.db
-        .prepare('INSERT INTO gw_intents (id, reference, method, amount, currency, status, captured) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT INTO gw_intents (id, reference, method, amount, currency, status, captured) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
         .run(id, req.reference, req.paymentMethod, req.amount, req.currency, 'captured', req.amount);
       return { chargeId: id, amount: req.amount };
     });
@@ -121,37 +154,54 @@ export class TestGateway implements PaymentGateway {
   refund(req: { chargeId: string; amount: number; idempotencyKey: string }): Promise<{ refundId: string }> {
     return this.call('refund', req.idempotencyKey, req, () => {
       const intent = this.intent(req.chargeId);
-      if (intent.status !== 'captured') throw new GatewayError('invalid', 'charge_not_captured', `${req.chargeId} is ${intent.status}`);
+      if (intent.status !== 'captured')
+        throw new GatewayError('invalid', 'charge_not_captured', `${req.chargeId} is ${intent.status}`);
       if (req.amount <= 0 || intent.refunded + req.amount > intent.captured) {
-        throw new GatewayError('invalid', 'amount_too_large', `refund ${req.amount} exceeds what is left of ${req.chargeId}`);
+        throw new GatewayError(
+          'invalid',
+          'amount_too_large',
+          `refund ${req.amount} exceeds what is left of ${req.chargeId}`,
+        );
       }
       const id = this.nextId('re');
-      this.db.prepare('INSERT INTO gw_refunds (id, intent, amount) VALUES (?, ?, ?)').run(id, req.chargeId, req.amount);
-      this.db.prepare('UPDATE gw_intents SET refunded = refunded + ? WHERE id = ?').run(req.amount, req.chargeId);
+      this.db
+        .prepare('INSERT INTO gw_refunds (id, intent, amount) VALUES (?, ?, ?)')
+        .run(id, req.chargeId, req.amount);
+      this.db
+        .prepare('UPDATE gw_intents SET refunded = refunded + ? WHERE id = ?')
+        .run(req.amount, req.chargeId);
       return { refundId: id };
     });
   }
 
   /** The gateway's books for one reference (visit): what was held, captured and refunded. */
-  ledger(reference: string): { id: string; status: string; amount: number; captured: number; refunded: number }[] {
+  ledger(
+    reference: string,
+  ): { id: string; status: string; amount: number; captured: number; refunded: number }[] {
     return this.db
-      .prepare('SELECT id, status, amount, captured, refunded FROM gw_intents WHERE reference = ? ORDER BY id')
+      .prepare(
+        'SELECT id, status, amount, captured, refunded FROM gw_intents WHERE reference = ? ORDER BY id',
+      )
       .all(reference) as { id: string; status: string; amount: number; captured: number; refunded: number }[];
   }
 
   /** Money actually taken per reference (captured minus nothing): for exactly-once checks. */
   capturedByReference(): Map<string, { charges: number; amount: number }> {
     const rows = this.db
-      .prepare("SELECT reference, COUNT(*) AS charges, SUM(captured) AS amount FROM gw_intents WHERE status = 'captured' GROUP BY reference")
+      .prepare(
+        "SELECT reference, COUNT(*) AS charges, SUM(captured) AS amount FROM gw_intents WHERE status = 'captured' GROUP BY reference",
+      )
       .all() as { reference: string; charges: number; amount: number }[];
     return new Map(rows.map((r) => [r.reference, { charges: r.charges, amount: r.amount }]));
   }
 
   /** Count of calls by operation that reached the books (idempotent replays not counted). */
   callCount(op?: string): number {
-    const row = (op
-      ? this.db.prepare('SELECT COUNT(*) AS c FROM gw_calls WHERE op = ?').get(op)
-      : this.db.prepare('SELECT COUNT(*) AS c FROM gw_calls').get()) as { c: number };
+    const row = (
+      op
+        ? this.db.prepare('SELECT COUNT(*) AS c FROM gw_calls WHERE op = ?').get(op)
+        : this.db.prepare('SELECT COUNT(*) AS c FROM gw_calls').get()
+    ) as { c: number };
     return row.c;
   }
 
@@ -165,8 +215,16 @@ export class TestGateway implements PaymentGateway {
     return card;
   }
 
-  private intent(id: string): { status: string; amount: number; method: string; captured: number; refunded: number } {
-    const row = this.db.prepare('SELECT status, amount, method, captured, refunded FROM gw_intents WHERE id = ?').get(id);
+  private intent(id: string): {
+    status: string;
+    amount: number;
+    method: string;
+    captured: number;
+    refunded: number;
+  } {
+    const row = this.db
+      .prepare('SELECT status, amount, method, captured, refunded FROM gw_intents WHERE id = ?')
+      .get(id);
     if (!row) throw new GatewayError('invalid', 'resource_missing', `no such payment: ${id}`);
     return row as { status: string; amount: number; method: string; captured: number; refunded: number };
   }
@@ -177,7 +235,8 @@ export class TestGateway implements PaymentGateway {
   }
 
   private async delay(op: string): Promise<void> {
-    const d = typeof this.script.delayMs === 'function' ? this.script.delayMs(op) : (this.script.delayMs ?? 0);
+    const d =
+      typeof this.script.delayMs === 'function' ? this.script.delayMs(op) : (this.script.delayMs ?? 0);
     if (d > 0) await new Promise((r) => setTimeout(r, d));
   }
 
@@ -192,15 +251,23 @@ export class TestGateway implements PaymentGateway {
   private async call<T>(op: string, key: string, request: object, work: () => T): Promise<T> {
     await this.delay(op);
     const failure = this.takeFailure(op);
-    if (failure === 'unavailable') throw new GatewayError('unavailable', 'api_connection_error', `${op}: gateway unavailable`);
+    if (failure === 'unavailable')
+      throw new GatewayError('unavailable', 'api_connection_error', `${op}: gateway unavailable`);
     const requestJson = JSON.stringify({ op, ...request, idempotencyKey: undefined });
     const run = this.db.transaction((): Stored => {
-      const prior = this.db.prepare('SELECT op, request, ok, response FROM gw_calls WHERE key = ?').get(key) as
-        | { op: string; request: string; ok: number; response: string }
-        | undefined;
+      const prior = this.db
+        .prepare('SELECT op, request, ok, response FROM gw_calls WHERE key = ?')
+        .get(key) as { op: string; request: string; ok: number; response: string } | undefined;
       if (prior) {
         if (prior.request !== requestJson) {
-          return { ok: false, body: { failure: 'invalid', code: 'idempotency_key_in_use', message: `key ${key} was used with other parameters` } };
+          return {
+            ok: false,
+            body: {
+              failure: 'invalid',
+              code: 'idempotency_key_in_use',
+              message: `key ${key} was used with other parameters`,
+            },
+          };
         }
         return { ok: prior.ok === 1, body: JSON.parse(prior.response) };
       }

@@ -14,10 +14,12 @@ export interface SmtpOptions {
   timeoutMs?: number;
 }
 
-/** A Mailer over SMTP with nodemailer; one pooled-less transport, a fresh connection per message. */
+/** A Mailer over SMTP with nodemailer; one pooled connection reused across messages (receipts come in bursts). */
 export function smtpMailer(opts: SmtpOptions): Mailer & { close(): void } {
   const timeout = opts.timeoutMs ?? 10_000;
   const transport = nodemailer.createTransport({
+    pool: true,
+    maxConnections: 2,
     host: opts.host,
     port: opts.port,
     secure: opts.secure ?? false,
@@ -37,7 +39,11 @@ export function smtpMailer(opts: SmtpOptions): Mailer & { close(): void } {
         text: m.text,
         html: m.html,
         messageId: m.messageId,
-        attachments: m.attachments.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })),
+        attachments: m.attachments.map((a) => ({
+          filename: a.filename,
+          content: a.content,
+          contentType: a.contentType,
+        })),
       });
     },
     close: () => transport.close(),

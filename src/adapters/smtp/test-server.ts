@@ -44,7 +44,8 @@ export async function startTestSmtpServer(opts: { rejectNext?: number } = {}): P
     async waitFor(count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (messages.length < count) {
-        if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${count} messages, got ${messages.length}`);
+        if (Date.now() > deadline)
+          throw new Error(`waited ${timeoutMs} ms for ${count} messages, got ${messages.length}`);
         await new Promise<void>((r) => {
           waiters.push(r);
           setTimeout(r, 100);

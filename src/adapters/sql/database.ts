@@ -21,8 +21,7 @@ export interface WalkoutDatabase {
 
 /** What a database URL names. */
 export type DatabaseTarget =
-  | { kind: 'sqlite'; path: string }
-  | { kind: 'postgres'; connectionString: string; schema: string | null };
+  { kind: 'sqlite'; path: string } | { kind: 'postgres'; connectionString: string; schema: string | null };
 
 /**
  * Reads a database URL: `sqlite:PATH`, a plain file path or `:memory:` for SQLite;
@@ -30,7 +29,11 @@ export type DatabaseTarget =
  */
 export function parseDatabaseUrl(url: string): DatabaseTarget {
   const text = url.trim();
-  if (text === '') throw new WalkoutError('WO_INPUT_INVALID', 'database URL: expected sqlite:PATH, a file path or postgres://...');
+  if (text === '')
+    throw new WalkoutError(
+      'WO_INPUT_INVALID',
+      'database URL: expected sqlite:PATH, a file path or postgres://...',
+    );
   if (/^postgres(ql)?:\/\//.test(text)) {
     let parsed: URL;
     try {
@@ -40,16 +43,23 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
     }
     const schema = parsed.searchParams.get('schema');
     if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-      throw new WalkoutError('WO_INPUT_INVALID', `database URL: schema "${schema}" must match [a-z_][a-z0-9_]*`);
+      throw new WalkoutError(
+        'WO_INPUT_INVALID',
+        `database URL: schema "${schema}" must match [a-z_][a-z0-9_]*`,
+      );
     }
     parsed.searchParams.delete('schema');
     return { kind: 'postgres', connectionString: parsed.toString(), schema };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
-    throw new WalkoutError('WO_INPUT_INVALID', `database URL "${text}": expected sqlite:PATH, a file path or postgres://...`);
+    throw new WalkoutError(
+      'WO_INPUT_INVALID',
+      `database URL "${text}": expected sqlite:PATH, a file path or postgres://...`,
+    );
   }
   const path = text.startsWith('sqlite:') ? text.slice('sqlite:'.length) : text;
-  if (path === '') throw new WalkoutError('WO_INPUT_INVALID', 'database URL "sqlite:": expected a file path after sqlite:');
+  if (path === '')
+    throw new WalkoutError('WO_INPUT_INVALID', 'database URL "sqlite:": expected a file path after sqlite:');
   return { kind: 'sqlite', path };
 }
 
@@ -73,7 +83,10 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
         await client.connect();
         await client.query(`CREATE SCHEMA IF NOT EXISTS "${target.schema}"`);
       } catch (error) {
-        throw new WalkoutError('WO_INPUT_INVALID', `cannot reach PostgreSQL at ${redact(target.connectionString)}: ${(error as Error).message}`);
+        throw new WalkoutError(
+          'WO_INPUT_INVALID',
+          `cannot reach PostgreSQL at ${redact(target.connectionString)}: ${(error as Error).message}`,
+        );
       } finally {
         await client.end().catch(() => undefined);
       }
@@ -92,7 +105,10 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
   } catch (error) {
     await database.close().catch(() => undefined);
     if (error instanceof WalkoutError) throw error;
-    throw new WalkoutError('WO_INPUT_INVALID', `cannot open database ${database.location}: ${(error as Error).message}`);
+    throw new WalkoutError(
+      'WO_INPUT_INVALID',
+      `cannot open database ${database.location}: ${(error as Error).message}`,
+    );
   }
   return database;
 }
@@ -100,11 +116,18 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
 /** Applies every pending migration; throws naming the one that failed. */
 export async function migrate(db: Kysely<WalkoutSchema>, schema: string | null = null): Promise<void> {
   // With a schema, the migrator's own tables live there too, not in public.
-  const migrator = new Migrator({ db, provider: migrationProvider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider,
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new WalkoutError('WO_INPUT_INVALID', `migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
+    throw new WalkoutError(
+      'WO_INPUT_INVALID',
+      `migration ${failed} failed: ${(error as Error).message ?? String(error)}`,
+    );
   }
 }
 

@@ -15,7 +15,12 @@ export function tinyStore(id = 'tiny-1'): StoreDefinition {
     id,
     name: 'Tiny Market',
     currency: 'USD',
-    floor: [[0, 0], [4, 0], [4, 4], [0, 4]],
+    floor: [
+      [0, 0],
+      [4, 0],
+      [4, 4],
+      [0, 4],
+    ],
     gates: [{ id: 'gate-in' }, { id: 'gate-out' }],
     fixtures: [
       {
@@ -32,7 +37,13 @@ export function tinyStore(id = 'tiny-1'): StoreDefinition {
       },
     ],
     products: [
-      { sku: 'fiji-500', gtin: '00632565000012', name: 'FIJI Water 0.5 L', price: 249, weight: { mean: 538, std: 4 } },
+      {
+        sku: 'fiji-500',
+        gtin: '00632565000012',
+        name: 'FIJI Water 0.5 L',
+        price: 249,
+        weight: { mean: 538, std: 4 },
+      },
       { sku: 'chips', name: 'Chips', price: 199, weight: { mean: 120, std: 3 } },
     ],
     planogram: [
@@ -43,10 +54,23 @@ export function tinyStore(id = 'tiny-1'): StoreDefinition {
 }
 
 /** The ledger of one visit: entered, picked two FIJI, exited, receipt. */
-export function visitHistory(visitId: string, token = `tok-${visitId}`, t0 = 1_600_000_000_000): VisitEvent[] {
+export function visitHistory(
+  visitId: string,
+  token = `tok-${visitId}`,
+  t0 = 1_600_000_000_000,
+): VisitEvent[] {
   return [
     { type: 'ShopperEntered', visitId, t: t0, token, method: 'qr', gateId: 'gate-in', channel: 'gate' },
-    { type: 'ItemPicked', visitId, t: t0 + 10_000, eventId: 'se-1', sku: 'fiji-500', quantity: 2, confidence: 0.98, source: 'shelf' },
+    {
+      type: 'ItemPicked',
+      visitId,
+      t: t0 + 10_000,
+      eventId: 'se-1',
+      sku: 'fiji-500',
+      quantity: 2,
+      confidence: 0.98,
+      source: 'shelf',
+    },
     { type: 'ShopperExited', visitId, t: t0 + 40_000 },
     {
       type: 'ReceiptIssued',
@@ -112,8 +136,13 @@ export function ledgerStoreContract(name: string, makeUrl: () => string, enabled
         await stores.save(tinyStore(), 1000);
         expect(await stores.get('tiny-1')).toEqual(tinyStore());
         expect(await stores.latest()).toEqual(tinyStore());
-        expect(await db.selectFrom('products').select('sku').orderBy('sku').execute()).toEqual([{ sku: 'chips' }, { sku: 'fiji-500' }]);
-        expect(await db.selectFrom('planogram').select(['plate_id', 'count']).orderBy('plate_id').execute()).toEqual([
+        expect(await db.selectFrom('products').select('sku').orderBy('sku').execute()).toEqual([
+          { sku: 'chips' },
+          { sku: 'fiji-500' },
+        ]);
+        expect(
+          await db.selectFrom('planogram').select(['plate_id', 'count']).orderBy('plate_id').execute(),
+        ).toEqual([
           { plate_id: 'p1', count: 12 },
           { plate_id: 'p2', count: 8 },
         ]);
@@ -124,12 +153,19 @@ export function ledgerStoreContract(name: string, makeUrl: () => string, enabled
         const stores = storeRepository(db);
         await stores.save(tinyStore(), 1000);
         await stores.save(tinyStore('other'), 2000);
-        const renamed = { ...tinyStore(), name: 'Tiny Market II', products: tinyStore().products.slice(0, 1), planogram: tinyStore().planogram.slice(0, 1) };
+        const renamed = {
+          ...tinyStore(),
+          name: 'Tiny Market II',
+          products: tinyStore().products.slice(0, 1),
+          planogram: tinyStore().planogram.slice(0, 1),
+        };
         await stores.save(renamed, 3000);
         expect((await stores.get('tiny-1'))?.name).toBe('Tiny Market II');
         expect((await stores.latest())?.id).toBe('tiny-1');
         expect((await stores.list()).map((s) => s.id)).toEqual(['tiny-1', 'other']);
-        expect(await db.selectFrom('products').select('sku').where('store_id', '=', 'tiny-1').execute()).toEqual([{ sku: 'fiji-500' }]);
+        expect(
+          await db.selectFrom('products').select('sku').where('store_id', '=', 'tiny-1').execute(),
+        ).toEqual([{ sku: 'fiji-500' }]);
       });
 
       it('has no definition for a store it never saw', async () => {
@@ -182,9 +218,22 @@ export function ledgerStoreContract(name: string, makeUrl: () => string, enabled
         await ledger.saveVisit('tiny-1', foldVisit(visitHistory('v2', 'b', 5000).slice(0, 2)) as Visit);
         expect((await ledger.visits('tiny-1')).map((v) => v.visitId)).toEqual(['v2', 'v1']);
         expect(await ledger.visits('tiny-1', { status: 'closed' })).toEqual([
-          { visitId: 'v1', token: 'a', status: 'closed', enteredAt: 1000, exitedAt: 41_000, issuedAt: 43_000, total: 498, reviewed: false },
+          {
+            visitId: 'v1',
+            token: 'a',
+            status: 'closed',
+            enteredAt: 1000,
+            exitedAt: 41_000,
+            issuedAt: 43_000,
+            total: 498,
+            reviewed: false,
+          },
         ]);
-        expect(await ledger.visit('tiny-1', 'v2')).toMatchObject({ status: 'open', exitedAt: null, total: null });
+        expect(await ledger.visit('tiny-1', 'v2')).toMatchObject({
+          status: 'open',
+          exitedAt: null,
+          total: null,
+        });
         expect(await ledger.visit('tiny-1', 'nope')).toBeNull();
       });
 
@@ -192,7 +241,8 @@ export function ledgerStoreContract(name: string, makeUrl: () => string, enabled
         const { db } = await connect(makeUrl());
         const ledger = ledgerRepository(db);
         const history = visitHistory('v1');
-        for (let n = 1; n <= history.length; n += 1) await ledger.saveVisit('tiny-1', foldVisit(history.slice(0, n)) as Visit);
+        for (let n = 1; n <= history.length; n += 1)
+          await ledger.saveVisit('tiny-1', foldVisit(history.slice(0, n)) as Visit);
         expect(await ledger.visits('tiny-1')).toHaveLength(1);
         expect((await ledger.visit('tiny-1', 'v1'))?.status).toBe('closed');
       });
@@ -250,7 +300,9 @@ export function ledgerStoreContract(name: string, makeUrl: () => string, enabled
 
       const second = await connect(url);
       expect(await storeRepository(second.db).latest()).toEqual(tinyStore());
-      expect((await ledgerRepository(second.db).eventsOfVisit('tiny-1', 'v1')).map((e) => e.event)).toEqual(visitHistory('v1'));
+      expect((await ledgerRepository(second.db).eventsOfVisit('tiny-1', 'v1')).map((e) => e.event)).toEqual(
+        visitHistory('v1'),
+      );
       expect((await ledgerRepository(second.db).visit('tiny-1', 'v1'))?.status).toBe('closed');
       expect(await receiptRepository(second.db).get('tiny-1', 'v1')).toEqual(receiptOf('v1'));
       expect(await storeRepository(second.db).clock('tiny-1')).toEqual({ watermark: 5, now: 7 });

@@ -50,14 +50,25 @@ export function storeRepository(db: Db) {
       if (facings.size > 0) {
         await trx
           .insertInto('planogram')
-          .values([...facings.values()].map((f) => ({ store_id: store.id, plate_id: f.plate, sku: f.sku, count: f.count })))
+          .values(
+            [...facings.values()].map((f) => ({
+              store_id: store.id,
+              plate_id: f.plate,
+              sku: f.sku,
+              count: f.count,
+            })),
+          )
           .execute();
       }
     },
 
     /** The definition of one store, or null. */
     async get(storeId: string, trx: Db = db): Promise<StoreDefinition | null> {
-      const row = await trx.selectFrom('stores').select('definition').where('id', '=', storeId).executeTakeFirst();
+      const row = await trx
+        .selectFrom('stores')
+        .select('definition')
+        .where('id', '=', storeId)
+        .executeTakeFirst();
       return row ? parseStoreDefinition(JSON.parse(row.definition)) : null;
     },
 
@@ -74,7 +85,11 @@ export function storeRepository(db: Db) {
 
     /** Every store, newest first. */
     async list(trx: Db = db): Promise<{ id: string; loadedAt: number }[]> {
-      const rows = await trx.selectFrom('stores').select(['id', 'loaded_at']).orderBy('loaded_at', 'desc').execute();
+      const rows = await trx
+        .selectFrom('stores')
+        .select(['id', 'loaded_at'])
+        .orderBy('loaded_at', 'desc')
+        .execute();
       return rows.map((r) => ({ id: r.id, loadedAt: r.loaded_at }));
     },
 
@@ -84,7 +99,9 @@ export function storeRepository(db: Db) {
         .insertInto('engine_state')
         .values({ store_id: storeId, watermark: clock.watermark, now: clock.now, updated_at: updatedAt })
         .onConflict((oc) =>
-          oc.column('store_id').doUpdateSet({ watermark: clock.watermark, now: clock.now, updated_at: updatedAt }),
+          oc
+            .column('store_id')
+            .doUpdateSet({ watermark: clock.watermark, now: clock.now, updated_at: updatedAt }),
         )
         .execute();
     },
@@ -104,7 +121,13 @@ export function storeRepository(db: Db) {
       for (const c of counts) {
         await trx
           .insertInto('rejections')
-          .values({ store_id: storeId, reason: c.reason, count: c.count, last_detail: c.lastDetail, last_at: c.lastAt })
+          .values({
+            store_id: storeId,
+            reason: c.reason,
+            count: c.count,
+            last_detail: c.lastDetail,
+            last_at: c.lastAt,
+          })
           .onConflict((oc) =>
             oc.columns(['store_id', 'reason']).doUpdateSet((eb) => ({
               count: eb('rejections.count', '+', eb.ref('excluded.count')),
@@ -124,7 +147,12 @@ export function storeRepository(db: Db) {
         .where('store_id', '=', storeId)
         .orderBy('reason')
         .execute();
-      return rows.map((r) => ({ reason: r.reason, count: Number(r.count), lastDetail: r.last_detail, lastAt: r.last_at }));
+      return rows.map((r) => ({
+        reason: r.reason,
+        count: Number(r.count),
+        lastDetail: r.last_detail,
+        lastAt: r.last_at,
+      }));
     },
   };
 }

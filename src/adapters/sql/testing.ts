@@ -30,7 +30,11 @@ export async function postgresAvailable(): Promise<boolean> {
     await client.query('select 1');
     return true;
   } catch (error) {
-    if (servicesRequired) throw new Error(`PostgreSQL at ${TEST_POSTGRES_URL} is required (WALKOUT_REQUIRE_SERVICES=1): ${(error as Error).message}`);
+    if (servicesRequired)
+      throw new Error(
+        `PostgreSQL at ${TEST_POSTGRES_URL} is required (WALKOUT_REQUIRE_SERVICES=1): ${(error as Error).message}`,
+        { cause: error },
+      );
     return false;
   } finally {
     await client.end().catch(() => undefined);

@@ -15,12 +15,24 @@ describe('webhook signatures', () => {
   const now = 1_764_000_000_000;
 
   it('accepts what was signed with the secret, within the tolerance', () => {
-    expect(verifyWebhook(secret, signWebhook(secret, body, now), body, now + 1_000)).toEqual({ ok: true, t: now });
+    expect(verifyWebhook(secret, signWebhook(secret, body, now), body, now + 1_000)).toEqual({
+      ok: true,
+      t: now,
+    });
   });
   it('rejects another secret, an altered body, and an old delivery', () => {
-    expect(verifyWebhook(secret, signWebhook('other', body, now), body, now)).toEqual({ ok: false, reason: 'bad-signature' });
-    expect(verifyWebhook(secret, signWebhook(secret, body, now), body + ' ', now)).toEqual({ ok: false, reason: 'bad-signature' });
-    expect(verifyWebhook(secret, signWebhook(secret, body, now), body, now + 600_000)).toEqual({ ok: false, reason: 'too-old' });
+    expect(verifyWebhook(secret, signWebhook('other', body, now), body, now)).toEqual({
+      ok: false,
+      reason: 'bad-signature',
+    });
+    expect(verifyWebhook(secret, signWebhook(secret, body, now), body + ' ', now)).toEqual({
+      ok: false,
+      reason: 'bad-signature',
+    });
+    expect(verifyWebhook(secret, signWebhook(secret, body, now), body, now + 600_000)).toEqual({
+      ok: false,
+      reason: 'too-old',
+    });
   });
   it('rejects malformed headers', () => {
     for (const h of [undefined, '', 't=1', 'v1=abc', 't=x,v1=' + 'a'.repeat(64), 'garbage', 7]) {
@@ -48,6 +60,11 @@ describe('the webhook sender', () => {
   });
   it('throws on a non-2xx answer so the outbox retries', async () => {
     receiver.failNext(1);
-    await expect(httpWebhookSender().send({ name: 'erp', url: receiver.url, secret }, { id: 'evt_x', type: 'receipt.issued', created: 1, data: {} })).rejects.toThrow(/503/);
+    await expect(
+      httpWebhookSender().send(
+        { name: 'erp', url: receiver.url, secret },
+        { id: 'evt_x', type: 'receipt.issued', created: 1, data: {} },
+      ),
+    ).rejects.toThrow(/503/);
   });
 });

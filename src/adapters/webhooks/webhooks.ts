@@ -16,8 +16,7 @@ export function signWebhook(secret: string, body: string, t: number): string {
 }
 
 export type WebhookCheck =
-  | { ok: true; t: number }
-  | { ok: false; reason: 'malformed-header' | 'bad-signature' | 'too-old' };
+  { ok: true; t: number } | { ok: false; reason: 'malformed-header' | 'bad-signature' | 'too-old' };
 
 /** Verifies a delivery: the header parses, the MAC matches the raw body, and it is within `toleranceMs` of `now`. */
 export function verifyWebhook(
@@ -37,7 +36,8 @@ export function verifyWebhook(
   }
   const tText = parts.get('t')?.[0];
   const macs = parts.get('v1') ?? [];
-  if (!tText || !/^\d{1,16}$/.test(tText) || macs.length === 0) return { ok: false, reason: 'malformed-header' };
+  if (!tText || !/^\d{1,16}$/.test(tText) || macs.length === 0)
+    return { ok: false, reason: 'malformed-header' };
   const t = Number(tText);
   const expected = Buffer.from(createHmac('sha256', secret).update(`${t}.${body}`).digest('hex'), 'hex');
   const match = macs.some((m) => {

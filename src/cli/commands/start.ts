@@ -19,7 +19,11 @@ export interface StartOptions {
 
 function portOption(value: string, flag: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65_535) throw new WalkoutError('WO_INPUT_INVALID', `${flag} "${value}": expected a port number 0–65535 (0 = any free port)`);
+  if (!/^\d+$/.test(value) || n > 65_535)
+    throw new WalkoutError(
+      'WO_INPUT_INVALID',
+      `${flag} "${value}": expected a port number 0–65535 (0 = any free port)`,
+    );
   return n;
 }
 
@@ -66,12 +70,17 @@ export function describeBusMessage(m: BusMessage): string | null {
     case 'shelf': {
       const e = m.event;
       const best = e.hypotheses[0];
-      const guess = best ? `${best.quantity > 0 ? 'took' : 'put back'} ${Math.abs(best.quantity)} × ${best.sku ?? 'unknown'} (p ${best.probability.toFixed(2)})` : 'no product fits';
+      const guess = best
+        ? `${best.quantity > 0 ? 'took' : 'put back'} ${Math.abs(best.quantity)} × ${best.sku ?? 'unknown'} (p ${best.probability.toFixed(2)})`
+        : 'no product fits';
       return `${clock(e.endT)}   shelf ${e.shelfId}: ${e.deltaGrams.toFixed(0)} g on ${e.plates.map((p) => p.plateId).join('+')}: ${guess}`;
     }
     case 'receipt': {
       const r = m.receipt;
-      const lines = r.lines.length === 0 ? 'nothing' : r.lines.map((l) => `${l.quantity} × ${l.sku} @ ${money(l.unitPrice, r.currency)}`).join(', ');
+      const lines =
+        r.lines.length === 0
+          ? 'nothing'
+          : r.lines.map((l) => `${l.quantity} × ${l.sku} @ ${money(l.unitPrice, r.currency)}`).join(', ');
       return `receipt for ${clip(r.shopper)} (visit ${clip(r.visitId, 40)}): ${lines}; total ${money(r.total, r.currency)}${r.reviewed ? ' (reviewed)' : ''}`;
     }
     case 'device':
@@ -86,7 +95,10 @@ export function describeBusMessage(m: BusMessage): string | null {
 }
 
 /** Prints rejections without flooding the terminal: the first few, then a count every few seconds. */
-function rejectionLogger(print: (line: string) => void): { note: (reason: string) => void; stop: () => void } {
+function rejectionLogger(print: (line: string) => void): {
+  note: (reason: string) => void;
+  stop: () => void;
+} {
   let shown = 0;
   let pending = 0;
   let last = '';
@@ -109,8 +121,12 @@ function rejectionLogger(print: (line: string) => void): { note: (reason: string
   };
 }
 
-/** Runs `walkout start` until SIGINT or SIGTERM; resolves once everything is closed. */
-export async function runStart(opts: StartOptions, print: (line: string) => void = (l) => console.log(l)): Promise<void> {
+/** Runs `walkout start` until SIGINT, SIGTERM or `stop` aborts; resolves once everything is closed. */
+export async function runStart(
+  opts: StartOptions,
+  print: (line: string) => void = (l) => console.log(l),
+  stop?: AbortSignal,
+): Promise<void> {
   const port = portOption(opts.port, '--port');
   const mqttPort = portOption(opts.mqttPort, '--mqtt-port');
   const store = opts.store ? readJsonFile(opts.store, StoreDefinition, 'store definition') : undefined;
@@ -133,7 +149,11 @@ export async function runStart(opts: StartOptions, print: (line: string) => void
     rejections.stop();
     if (error instanceof WalkoutError) throw error;
     const e = error as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE') throw new WalkoutError('WO_INPUT_INVALID', `port ${port} is taken: ${e.message} (choose another with --port, 0 = any free port)`);
+    if (e.code === 'EADDRINUSE')
+      throw new WalkoutError(
+        'WO_INPUT_INVALID',
+        `port ${port} is taken: ${e.message} (choose another with --port, 0 = any free port)`,
+      );
     throw error;
   }
   const unsubscribe = server.bus.subscribe((m) => {
@@ -141,7 +161,9 @@ export async function runStart(opts: StartOptions, print: (line: string) => void
     if (line) print(line);
   });
   const store_ = server.live.store;
-  print(`walkout: store ${store_ ? `${store_.id} (${store_.name})` : '(none loaded: PUT /api/store)'} on ${server.database.location}`);
+  print(
+    `walkout: store ${store_ ? `${store_.id} (${store_.name})` : '(none loaded: PUT /api/store)'} on ${server.database.location}`,
+  );
   print(`  API      ${server.httpUrl}/api`);
   print(`  docs     ${server.httpUrl}/docs`);
   print(
@@ -152,9 +174,10 @@ export async function runStart(opts: StartOptions, print: (line: string) => void
   print('Ctrl-C to stop.');
 
   await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
+    const shutdown = (signal: string) => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
+      stop?.removeEventListener('abort', onAbort);
       print(`walkout: ${signal}, closing…`);
       unsubscribe();
       rejections.stop();
@@ -164,10 +187,13 @@ export async function runStart(opts: StartOptions, print: (line: string) => void
         .catch((error: unknown) => print(`walkout: error while closing: ${(error as Error).message}`))
         .finally(resolve);
     };
-    const onInt = () => stop('SIGINT');
-    const onTerm = () => stop('SIGTERM');
+    const onInt = () => shutdown('SIGINT');
+    const onTerm = () => shutdown('SIGTERM');
+    const onAbort = () => shutdown('stop requested');
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
+    if (stop?.aborted) onAbort();
+    else stop?.addEventListener('abort', onAbort);
   });
 }
 
@@ -176,9 +202,19 @@ export function registerStartCommand(program: Command): void {
   program
     .command('start')
     .description('run a live store: HTTP API (OpenAPI at /docs), MQTT ingest, SQLite or PostgreSQL')
-    .option('--store <file>', 'store definition (store.json); default: the store the database last ran, else the bundled demo store')
-    .option('--db <url>', 'database: sqlite:PATH, a file path, or postgres://user@host:port/db', DEFAULT_DATABASE_URL)
-    .option('--mqtt <url>', 'subscribe to an external MQTT broker (e.g. mqtt://127.0.0.1:1883) instead of embedding one')
+    .option(
+      '--store <file>',
+      'store definition (store.json); default: the store the database last ran, else the bundled demo store',
+    )
+    .option(
+      '--db <url>',
+      'database: sqlite:PATH, a file path, or postgres://user@host:port/db',
+      DEFAULT_DATABASE_URL,
+    )
+    .option(
+      '--mqtt <url>',
+      'subscribe to an external MQTT broker (e.g. mqtt://127.0.0.1:1883) instead of embedding one',
+    )
     .option('--port <n>', 'HTTP port (0 = any free port)', '8080')
     .option('--mqtt-port <n>', 'embedded MQTT broker port (0 = any free port)', String(DEFAULT_MQTT_PORT))
     .option('--bus <url>', 'event bus: memory (NATS later)', 'memory')

@@ -13,8 +13,9 @@ export function accountOfAccessToken(secret: string, token: string): string | un
   const dot = token.lastIndexOf('.');
   if (dot <= 0 || token.length > 200) return undefined;
   const accountId = token.slice(0, dot);
-  const given = Buffer.from(token.slice(dot + 1), 'base64url');
-  const expected = Buffer.from(accessTokenFor(secret, accountId).slice(dot + 1), 'base64url');
+  // Compared as text: base64url's last character has spare bits, so decoded bytes would accept aliases.
+  const given = Buffer.from(token.slice(dot + 1));
+  const expected = Buffer.from(accessTokenFor(secret, accountId).slice(dot + 1));
   return given.length === expected.length && timingSafeEqual(given, expected) ? accountId : undefined;
 }
 
@@ -23,7 +24,9 @@ export function parseEmail(input: unknown): string {
   if (typeof input !== 'string') throw new Error('email: expected a string');
   const email = input.trim().toLowerCase();
   if (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
-    throw new Error(`email: expected an address like name@example.com, got ${JSON.stringify(input.slice(0, 80))}`);
+    throw new Error(
+      `email: expected an address like name@example.com, got ${JSON.stringify(input.slice(0, 80))}`,
+    );
   }
   return email;
 }

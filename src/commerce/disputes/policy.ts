@@ -14,20 +14,29 @@ export const DEFAULT_DISPUTE_POLICY: DisputePolicy = { autoRefundLimitPerMonth: 
 /** Start and end (exclusive) of the UTC calendar month holding `t`. */
 export function monthOf(t: number): { from: number; to: number } {
   const d = new Date(t);
-  return { from: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1), to: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) };
+  return {
+    from: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1),
+    to: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1),
+  };
 }
 
 /** The quantity a shopper says they really took: 0 for "not taken", else their figure (must be lower). */
 export function claimedQuantity(kind: DisputeKind, charged: number, quantity: number | undefined): number {
   if (kind === 'not-taken') return 0;
   if (quantity === undefined || !Number.isInteger(quantity) || quantity < 0 || quantity >= charged) {
-    throw new Error(`quantity: expected an integer from 0 to ${charged - 1} (what was really taken), got ${String(quantity)}`);
+    throw new Error(
+      `quantity: expected an integer from 0 to ${charged - 1} (what was really taken), got ${String(quantity)}`,
+    );
   }
   return quantity;
 }
 
 /** Refund at once, or queue for an operator: at once while this month's automatic refunds stay within the limit. */
-export function decideDispute(policy: DisputePolicy, amount: number, refundedThisMonth: number): 'refund' | 'queue' {
+export function decideDispute(
+  policy: DisputePolicy,
+  amount: number,
+  refundedThisMonth: number,
+): 'refund' | 'queue' {
   return refundedThisMonth + amount <= policy.autoRefundLimitPerMonth ? 'refund' : 'queue';
 }
 

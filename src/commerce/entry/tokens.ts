@@ -20,7 +20,8 @@ function sign(secret: string, body: string): string {
 /** Signs a QR token for a nonce (base64url, 8–32 chars) expiring at `expiresAt` (ms epoch). */
 export function signQrToken(secret: string, nonce: string, expiresAt: number): string {
   if (!/^[A-Za-z0-9_-]{8,32}$/.test(nonce)) throw new Error('nonce: expected 8–32 base64url characters');
-  if (!Number.isSafeInteger(expiresAt) || expiresAt < 0) throw new Error('expiresAt: expected ms since epoch');
+  if (!Number.isSafeInteger(expiresAt) || expiresAt < 0)
+    throw new Error('expiresAt: expected ms since epoch');
   const body = `${QR_PREFIX}.${nonce}.${expiresAt.toString(36)}`;
   return `${body}.${sign(secret, body)}`;
 }
@@ -35,9 +36,12 @@ export function checkQrToken(secret: string, token: string, now: number): QrChec
   const m = /^q1\.([A-Za-z0-9_-]{8,32})\.([0-9a-z]{1,11})\.([A-Za-z0-9_-]{22})$/.exec(token);
   if (!m) return { ok: false, reason: 'malformed' };
   const [, nonce, exp36, sig] = m as unknown as [string, string, string, string];
-  const expected = Buffer.from(sign(secret, `${QR_PREFIX}.${nonce}.${exp36}`), 'base64url');
-  const given = Buffer.from(sig, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad-signature' };
+  // Compare the text, not decoded bytes: the last base64url character carries spare bits, and a
+  // token must have exactly one spelling.
+  const expected = Buffer.from(sign(secret, `${QR_PREFIX}.${nonce}.${exp36}`));
+  const given = Buffer.from(sig);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return { ok: false, reason: 'bad-signature' };
   const expiresAt = parseInt(exp36, 36);
   if (!Number.isSafeInteger(expiresAt)) return { ok: false, reason: 'malformed' };
   if (now >= expiresAt) return { ok: false, reason: 'expired' };

@@ -85,7 +85,10 @@ beforeAll(async () => {
     const { account } = await setup.signUp(`shopper${i}@example.com`);
     cards.push((await setup.addPaymentMethod(account.id, `tok_visa_k${i}`)).gatewayToken);
   }
-  const accountIds = await db.selectFrom('commerce_payment_methods').select(['account_id', 'gateway_token']).execute();
+  const accountIds = await db
+    .selectFrom('commerce_payment_methods')
+    .select(['account_id', 'gateway_token'])
+    .execute();
   const accountOfCard = new Map(accountIds.map((r) => [r.gateway_token, r.account_id]));
   setupGateway.close();
 
@@ -180,7 +183,9 @@ function startWorker(): Worker {
         };
         const timer = setTimeout(() => {
           listeners.delete(check);
-          reject(new Error(`worker did not say ${line} within ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`));
+          reject(
+            new Error(`worker did not say ${line} within ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`),
+          );
         }, timeoutMs);
         listeners.add(check);
         child.on('exit', () => {
@@ -196,13 +201,27 @@ function startWorker(): Worker {
 
 /** What the outside world saw: gateway books, e-mails and webhooks, by visit. */
 function observe() {
-  const charges = new Map<string, { captured: number; amount: number; holds: number; directCharges: number; openHolds: number }>();
+  const charges = new Map<
+    string,
+    { captured: number; amount: number; holds: number; directCharges: number; openHolds: number }
+  >();
   try {
     const gw = new Database(join(dir, 'gateway.db'), { readonly: true, fileMustExist: true });
-    const rows = gw.prepare('SELECT id, reference, status, captured FROM gw_intents').all() as { id: string; reference: string; status: string; captured: number }[];
+    const rows = gw.prepare('SELECT id, reference, status, captured FROM gw_intents').all() as {
+      id: string;
+      reference: string;
+      status: string;
+      captured: number;
+    }[];
     gw.close();
     for (const r of rows) {
-      const c = charges.get(r.reference) ?? { captured: 0, amount: 0, holds: 0, directCharges: 0, openHolds: 0 };
+      const c = charges.get(r.reference) ?? {
+        captured: 0,
+        amount: 0,
+        holds: 0,
+        directCharges: 0,
+        openHolds: 0,
+      };
       if (r.status === 'captured') {
         c.captured++;
         c.amount += r.captured;
@@ -235,7 +254,9 @@ function observe() {
 function checkAtMostOnce(round: number): void {
   const { charges, mailIds, hookIds } = observe();
   for (const [visitId, c] of charges) {
-    expect(c.captured, `${visitId} captured ${c.captured} times after restart ${round}`).toBeLessThanOrEqual(1);
+    expect(c.captured, `${visitId} captured ${c.captured} times after restart ${round}`).toBeLessThanOrEqual(
+      1,
+    );
     expect(c.holds, `${visitId} held ${c.holds} times`).toBeLessThanOrEqual(1);
     expect(c.directCharges, `${visitId} charged directly ${c.directCharges} times`).toBeLessThanOrEqual(1);
     if (c.captured === 1) expect(c.amount, `${visitId} charged the wrong amount`).toBe(totals.get(visitId));
@@ -249,15 +270,16 @@ describe('exactly once under SIGKILL', () => {
     const rnd = mulberry32(SEED ^ 0x5eed);
     const started = Date.now();
     let kills = 0;
-    let next = startWorker();
+    // Successors load while the current worker runs (loading is most of a restart's cost).
+    const warm = [startWorker(), startWorker(), startWorker()];
     const lifetimes: number[] = [];
     for (let round = 0; round < KILLS; round++) {
-      const worker = next;
+      const worker = warm.shift()!;
       await worker.waitFor('loaded', 30_000);
       // The visit events reach the worker a few at a time, so every life has fresh exits to settle.
       const eventCount = Math.min(events.length, Math.ceil(((round + 1) / KILLS) * events.length * 1.1));
       worker.child.stdin.write(`go ${eventCount}\n`);
-      next = startWorker(); // warm the successor while this one works
+      warm.push(startWorker());
       const ready = Date.now();
       if (rnd() < 0.9) await worker.waitFor('ready', 30_000).catch(() => undefined);
       const delay = Math.floor(rnd() * 150);
@@ -270,12 +292,14 @@ describe('exactly once under SIGKILL', () => {
     }
     const killPhaseMs = Date.now() - started;
     // The last restart runs until the outbox is empty.
-    const last = next;
+    const last = warm.shift()!;
     await last.waitFor('loaded', 30_000);
     last.child.stdin.write(`go ${events.length}\n`);
     await last.waitFor('idle', 90_000);
-    last.child.kill('SIGKILL');
-    await last.exited;
+    for (const w of [last, ...warm]) {
+      w.child.kill('SIGKILL');
+      await w.exited;
+    }
 
     checkAtMostOnce(KILLS);
     const { charges, mailIds, hookIds, rawMails, hookDuplicates } = observe();

@@ -44,7 +44,11 @@ export interface PaymentGateway {
   /** Places a pre-authorization hold; returns the hold's id. */
   hold(req: HoldRequest): Promise<{ holdId: string }>;
   /** Captures `amount` (≤ the hold) of a hold. */
-  capture(req: { holdId: string; amount: number; idempotencyKey: string }): Promise<{ chargeId: string; amount: number }>;
+  capture(req: {
+    holdId: string;
+    amount: number;
+    idempotencyKey: string;
+  }): Promise<{ chargeId: string; amount: number }>;
   /** Releases a hold when nothing is to be charged. */
   release(req: { holdId: string; idempotencyKey: string }): Promise<void>;
   /** Charges at once, without a hold (a total above the hold, or settling a due payment). */
@@ -57,7 +61,10 @@ export interface PaymentGateway {
 export async function withTimeout<T>(ms: number, call: () => Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new GatewayError('timeout', 'timeout', `gateway did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(
+      () => reject(new GatewayError('timeout', 'timeout', `gateway did not answer within ${ms} ms`)),
+      ms,
+    );
   });
   try {
     return await Promise.race([call(), deadline]);

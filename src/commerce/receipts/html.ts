@@ -15,11 +15,15 @@ export function receiptHtml(r: Receipt, history: Receipt[] = []): string {
     )
     .join('');
   const refunds = r.refunds
-    .map((f) => `<tr class="refund"><td>Refund: ${esc(f.sku)}</td><td class="n">${f.quantity}</td><td></td><td class="n">−${m(f.amount)}</td></tr>`)
+    .map(
+      (f) =>
+        `<tr class="refund"><td>Refund: ${esc(f.sku)}</td><td class="n">${f.quantity}</td><td></td><td class="n">−${m(f.amount)}</td></tr>`,
+    )
     .join('');
-  const versions = history.length > 1
-    ? `<h2>History</h2><ol>${history.map((h) => `<li>version ${h.version} (${esc(h.reason)}): ${m(h.net)}</li>`).join('')}</ol>`
-    : '';
+  const versions =
+    history.length > 1
+      ? `<h2>History</h2><ol>${history.map((h) => `<li>version ${h.version} (${esc(h.reason)}): ${m(h.net)}</li>`).join('')}</ol>`
+      : '';
   const pay = r.payment.method ? ` — ${esc(r.payment.method.brand)} •••• ${esc(r.payment.method.last4)}` : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Receipt ${esc(r.id)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto}table{width:100%;border-collapse:collapse}td{padding:.2rem 0}.n{text-align:right}.refund{color:#0a6}</style></head>

@@ -6,7 +6,11 @@ export async function receiptPdf(r: Receipt): Promise<Buffer> {
   // Loaded on first use: pdfkit is heavy, and processes that never render a PDF should not pay for it.
   const { default: PDFDocument } = await import('pdfkit');
   return new Promise((resolve, reject) => {
-    const doc = new PDFDocument({ size: 'A5', margin: 36, info: { Title: `Receipt ${r.id}`, CreationDate: new Date(r.issuedAt) } });
+    const doc = new PDFDocument({
+      size: 'A5',
+      margin: 36,
+      info: { Title: `Receipt ${r.id}`, CreationDate: new Date(r.issuedAt) },
+    });
     const chunks: Buffer[] = [];
     doc.on('data', (c: Buffer) => chunks.push(c));
     doc.on('end', () => resolve(Buffer.concat(chunks)));
@@ -19,13 +23,22 @@ export async function receiptPdf(r: Receipt): Promise<Buffer> {
     doc.moveDown();
     if (r.lines.length === 0) doc.text('Nothing was taken; nothing was charged.');
     for (const l of r.lines) {
-      doc.text(`${l.quantity} x ${l.name}${l.grams !== undefined ? ` (${l.grams} g)` : ''}  @ ${m(l.unitPrice)}  = ${m(l.amount)}`);
+      doc.text(
+        `${l.quantity} x ${l.name}${l.grams !== undefined ? ` (${l.grams} g)` : ''}  @ ${m(l.unitPrice)}  = ${m(l.amount)}`,
+      );
     }
     doc.moveDown();
-    doc.text(`Subtotal ${m(r.subtotal)}`).text(`Tax ${m(r.tax)}`).text(`Total ${m(r.total)}`);
+    doc
+      .text(`Subtotal ${m(r.subtotal)}`)
+      .text(`Tax ${m(r.tax)}`)
+      .text(`Total ${m(r.total)}`);
     for (const f of r.refunds) doc.text(`Refund ${f.quantity} x ${f.sku}  -${m(f.amount)}`);
     if (r.refunds.length) doc.text(`You pay ${m(r.net)}`);
-    doc.moveDown().text(`Payment: ${r.payment.status}${r.payment.method ? ` (${r.payment.method.brand} ${r.payment.method.last4})` : ''}`);
+    doc
+      .moveDown()
+      .text(
+        `Payment: ${r.payment.status}${r.payment.method ? ` (${r.payment.method.brand} ${r.payment.method.last4})` : ''}`,
+      );
     doc.end();
   });
 }

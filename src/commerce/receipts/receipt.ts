@@ -77,7 +77,13 @@ export function refundedReceipt(prev: Receipt, refund: ReceiptRefund, payment: R
 
 /** The next version after a due payment was settled. Pure. */
 export function settledReceipt(prev: Receipt, payment: ReceiptPayment): Receipt {
-  return { ...prev, id: receiptId(prev.visitId, prev.version + 1), version: prev.version + 1, payment, reason: 'settled' };
+  return {
+    ...prev,
+    id: receiptId(prev.visitId, prev.version + 1),
+    version: prev.version + 1,
+    payment,
+    reason: 'settled',
+  };
 }
 
 /** How much a shopper was charged for `quantity` of a line, tax included (what a refund gives back). */

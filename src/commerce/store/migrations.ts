@@ -1,4 +1,4 @@
-import type { Kysely, Migration } from 'kysely';
+import { PostgresAdapter, type Kysely, type Migration } from 'kysely';
 
 /**
  * The commerce tables, as kysely migrations. The SQL layer merges them into the main migrator;
@@ -8,6 +8,8 @@ import type { Kysely, Migration } from 'kysely';
 export const commerceMigrations: Record<string, Migration> = {
   '2026_11_25_commerce_001_init': {
     async up(db: Kysely<unknown>): Promise<void> {
+      // SQLite and PostgreSQL spell an auto-numbered key differently.
+      const pg = db.getExecutor().adapter instanceof PostgresAdapter;
       await db.schema
         .createTable('commerce_accounts')
         .addColumn('id', 'text', (c) => c.primaryKey())
@@ -58,7 +60,11 @@ export const commerceMigrations: Record<string, Migration> = {
         .addColumn('currency', 'text', (c) => c.notNull())
         .addColumn('issued', 'text')
         .execute();
-      await db.schema.createIndex('commerce_visits_account').on('commerce_visits').column('account_id').execute();
+      await db.schema
+        .createIndex('commerce_visits_account')
+        .on('commerce_visits')
+        .column('account_id')
+        .execute();
       await db.schema
         .createTable('commerce_inbox')
         .addColumn('key', 'text', (c) => c.primaryKey())
@@ -74,7 +80,11 @@ export const commerceMigrations: Record<string, Migration> = {
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addUniqueConstraint('commerce_receipts_visit_version', ['visit_id', 'version'])
         .execute();
-      await db.schema.createIndex('commerce_receipts_account').on('commerce_receipts').column('account_id').execute();
+      await db.schema
+        .createIndex('commerce_receipts_account')
+        .on('commerce_receipts')
+        .column('account_id')
+        .execute();
       await db.schema
         .createTable('commerce_disputes')
         .addColumn('id', 'text', (c) => c.primaryKey())
@@ -91,10 +101,16 @@ export const commerceMigrations: Record<string, Migration> = {
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('decided_at', 'bigint')
         .execute();
-      await db.schema.createIndex('commerce_disputes_account').on('commerce_disputes').column('account_id').execute();
+      await db.schema
+        .createIndex('commerce_disputes_account')
+        .on('commerce_disputes')
+        .column('account_id')
+        .execute();
       await db.schema
         .createTable('commerce_outbox')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', pg ? 'serial' : 'integer', (c) =>
+          pg ? c.primaryKey() : c.primaryKey().autoIncrement(),
+        )
         .addColumn('kind', 'text', (c) => c.notNull())
         .addColumn('key', 'text', (c) => c.notNull().unique())
         .addColumn('payload', 'text', (c) => c.notNull())

@@ -188,7 +188,11 @@ export function createCommerceRepo(db: CommerceDb) {
       return r && toAccount(r);
     },
     async accountByEmail(email: string, tx: Tx = db): Promise<Account | undefined> {
-      const r = await tx.selectFrom('commerce_accounts').selectAll().where('email', '=', email).executeTakeFirst();
+      const r = await tx
+        .selectFrom('commerce_accounts')
+        .selectAll()
+        .where('email', '=', email)
+        .executeTakeFirst();
       return r && toAccount(r);
     },
     async setAccountStatus(id: string, status: AccountStatus, tx: Tx = db): Promise<void> {
@@ -219,7 +223,11 @@ export function createCommerceRepo(db: CommerceDb) {
       return rows.map(toMethod);
     },
     async paymentMethod(id: string, tx: Tx = db): Promise<PaymentMethod | undefined> {
-      const r = await tx.selectFrom('commerce_payment_methods').selectAll().where('id', '=', id).executeTakeFirst();
+      const r = await tx
+        .selectFrom('commerce_payment_methods')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
       return r && toMethod(r);
     },
     async paymentMethodByToken(gatewayToken: string, tx: Tx = db): Promise<PaymentMethod | undefined> {
@@ -239,7 +247,11 @@ export function createCommerceRepo(db: CommerceDb) {
         .execute();
     },
     async palmAccount(palmId: string, tx: Tx = db): Promise<string | undefined> {
-      const r = await tx.selectFrom('commerce_palms').select('account_id').where('palm_id', '=', palmId).executeTakeFirst();
+      const r = await tx
+        .selectFrom('commerce_palms')
+        .select('account_id')
+        .where('palm_id', '=', palmId)
+        .executeTakeFirst();
       return r?.account_id;
     },
 
@@ -260,7 +272,11 @@ export function createCommerceRepo(db: CommerceDb) {
         .execute();
     },
     async entryToken(nonce: string, tx: Tx = db) {
-      const r = await tx.selectFrom('commerce_entry_tokens').selectAll().where('nonce', '=', nonce).executeTakeFirst();
+      const r = await tx
+        .selectFrom('commerce_entry_tokens')
+        .selectAll()
+        .where('nonce', '=', nonce)
+        .executeTakeFirst();
       return (
         r && {
           nonce: r.nonce,
@@ -317,7 +333,11 @@ export function createCommerceRepo(db: CommerceDb) {
         .execute();
     },
     async visit(visitId: string, tx: Tx = db): Promise<CommerceVisit | undefined> {
-      const r = await tx.selectFrom('commerce_visits').selectAll().where('visit_id', '=', visitId).executeTakeFirst();
+      const r = await tx
+        .selectFrom('commerce_visits')
+        .selectAll()
+        .where('visit_id', '=', visitId)
+        .executeTakeFirst();
       return r && toVisit(r);
     },
     async updateVisit(
@@ -335,7 +355,8 @@ export function createCommerceRepo(db: CommerceDb) {
       if (patch.dueAmount !== undefined) set.due_amount = patch.dueAmount;
       if (patch.settleRound !== undefined) set.settle_round = patch.settleRound;
       if (patch.paymentMethodId !== undefined) set.payment_method_id = patch.paymentMethodId;
-      if (patch.issued !== undefined) set.issued = patch.issued === null ? null : JSON.stringify(patch.issued);
+      if (patch.issued !== undefined)
+        set.issued = patch.issued === null ? null : JSON.stringify(patch.issued);
       if (Object.keys(set).length === 0) return;
       await tx.updateTable('commerce_visits').set(set).where('visit_id', '=', visitId).execute();
     },
@@ -363,7 +384,11 @@ export function createCommerceRepo(db: CommerceDb) {
         .execute();
     },
     async receipt(id: string, tx: Tx = db): Promise<Receipt | undefined> {
-      const r = await tx.selectFrom('commerce_receipts').select('body').where('id', '=', id).executeTakeFirst();
+      const r = await tx
+        .selectFrom('commerce_receipts')
+        .select('body')
+        .where('id', '=', id)
+        .executeTakeFirst();
       return r && (JSON.parse(r.body) as Receipt);
     },
     /** Every version of a visit's receipt, oldest first. */
@@ -422,7 +447,10 @@ export function createCommerceRepo(db: CommerceDb) {
         .execute();
       return rows.map(toDispute);
     },
-    async disputes(filter: { status?: DisputeStatus; accountId?: string } = {}, tx: Tx = db): Promise<Dispute[]> {
+    async disputes(
+      filter: { status?: DisputeStatus; accountId?: string } = {},
+      tx: Tx = db,
+    ): Promise<Dispute[]> {
       let q = tx.selectFrom('commerce_disputes').selectAll();
       if (filter.status) q = q.where('status', '=', filter.status);
       if (filter.accountId) q = q.where('account_id', '=', filter.accountId);
@@ -448,7 +476,12 @@ export function createCommerceRepo(db: CommerceDb) {
     ): Promise<boolean> {
       const r = await tx
         .updateTable('commerce_disputes')
-        .set({ status: patch.status, decided_by: patch.decidedBy, note: patch.note, decided_at: patch.decidedAt })
+        .set({
+          status: patch.status,
+          decided_by: patch.decidedBy,
+          note: patch.note,
+          decided_at: patch.decidedAt,
+        })
         .where('id', '=', id)
         .where('status', '=', 'queued')
         .executeTakeFirst();
@@ -497,7 +530,11 @@ export function createCommerceRepo(db: CommerceDb) {
       return (await q.orderBy('id').execute()).map(toOutbox);
     },
     async finishJob(id: number, at: number, tx: Tx = db): Promise<void> {
-      await tx.updateTable('commerce_outbox').set({ status: 'done', done_at: at }).where('id', '=', id).execute();
+      await tx
+        .updateTable('commerce_outbox')
+        .set({ status: 'done', done_at: at })
+        .where('id', '=', id)
+        .execute();
     },
     async retryJob(id: number, attempts: number, nextAt: number, error: string, tx: Tx = db): Promise<void> {
       await tx

@@ -30,7 +30,8 @@ export interface PoseObservation {
 
 /**
  * Builds an observation from 17 keypoint rows [u, v, c]; null when fewer than `minJoints` joints reach
- * `minConfidence` (such a pose cannot be placed in 3D reliably).
+ * `minConfidence` (such a pose cannot be placed in 3D reliably). `reuse` is filled instead of a new
+ * object (pools across instants).
  */
 export function makeObservation(
   model: CameraModel,
@@ -39,19 +40,36 @@ export function makeObservation(
   keypoints: readonly (readonly number[])[],
   minConfidence: number,
   minJoints = 4,
+  reuse?: PoseObservation,
 ): PoseObservation | null {
-  const kp = new Float64Array(51);
-  const xn = new Float64Array(34);
-  const dir = new Float64Array(51);
-  let mask = 0;
+  // Count first: most rejected poses then cost no allocation.
   let count = 0;
+  for (let j = 0; j < 17; j++) {
+    const c = keypoints[j]![2]!;
+    if (c >= minConfidence && c > 0) count++;
+  }
+  if (count < minJoints) return null;
+  const o: PoseObservation = reuse ?? {
+    camera,
+    t,
+    keypoints: new Float64Array(51),
+    xn: new Float64Array(34),
+    dir: new Float64Array(51),
+    mask: 0,
+    cu: 0,
+    cv: 0,
+  };
+  const kp = o.keypoints;
+  const xn = o.xn;
+  const dir = o.dir;
+  let mask = 0;
   let su = 0;
   let sv = 0;
-  const n2 = [0, 0];
-  const d3 = [0, 0, 0];
   for (let j = 0; j < 17; j++) {
     const row = keypoints[j]!;
-    const u = row[0]!, v = row[1]!, c = row[2]!;
+    const u = row[0]!,
+      v = row[1]!,
+      c = row[2]!;
     kp[j * 3] = u;
     kp[j * 3 + 1] = v;
     kp[j * 3 + 2] = c;
@@ -64,13 +82,19 @@ export function makeObservation(
     dir[j * 3 + 1] = d3[1]!;
     dir[j * 3 + 2] = d3[2]!;
     mask |= 1 << j;
-    count++;
     su += u;
     sv += v;
   }
-  if (count < minJoints) return null;
-  return { camera, t, keypoints: kp, xn, dir, mask, cu: su / count, cv: sv / count };
+  o.camera = camera;
+  o.t = t;
+  o.mask = mask;
+  o.cu = su / count;
+  o.cv = sv / count;
+  return o;
 }
+
+const n2 = new Float64Array(2);
+const d3 = new Float64Array(3);
 
 /** Tunables of association. */
 export interface AssociationOptions {
@@ -151,13 +175,20 @@ export function pairCost(
 ): number {
   const shared = a.mask & b.mask;
   let n = 0;
-  const oa = ca.centre, ob = cb.centre;
-  const wx = oa[0]! - ob[0]!, wy = oa[1]! - ob[1]!, wz = oa[2]! - ob[2]!;
+  const oa = ca.centre,
+    ob = cb.centre;
+  const wx = oa[0]! - ob[0]!,
+    wy = oa[1]! - ob[1]!,
+    wz = oa[2]! - ob[2]!;
   for (let j = 0; j < 17; j++) {
     if (!(shared & (1 << j))) continue;
     const k = j * 3;
-    const d1x = a.dir[k]!, d1y = a.dir[k + 1]!, d1z = a.dir[k + 2]!;
-    const d2x = b.dir[k]!, d2y = b.dir[k + 1]!, d2z = b.dir[k + 2]!;
+    const d1x = a.dir[k]!,
+      d1y = a.dir[k + 1]!,
+      d1z = a.dir[k + 2]!;
+    const d2x = b.dir[k]!,
+      d2y = b.dir[k + 1]!,
+      d2z = b.dir[k + 2]!;
     const bb = d1x * d2x + d1y * d2y + d1z * d2z;
     const d1w = d1x * wx + d1y * wy + d1z * wz;
     const d2w = d2x * wx + d2y * wy + d2z * wz;
@@ -165,7 +196,9 @@ export function pairCost(
     let dist: number;
     if (denom < 1e-6) {
       // Parallel rays: their distance is that of the centres across the ray.
-      const cx = wy * d1z - wz * d1y, cy = wz * d1x - wx * d1z, cz = wx * d1y - wy * d1x;
+      const cx = wy * d1z - wz * d1y,
+        cy = wz * d1x - wx * d1z,
+        cz = wx * d1y - wy * d1x;
       dist = Math.sqrt(cx * cx + cy * cy + cz * cz);
     } else {
       const s = (bb * d2w - d1w) / denom;
@@ -173,8 +206,12 @@ export function pairCost(
       if (s <= 0 || t <= 0) {
         dist = 10; // meet behind a camera: not this joint
       } else {
-        const px = oa[0]! + s * d1x, py = oa[1]! + s * d1y, pz = oa[2]! + s * d1z;
-        const qx = ob[0]! + t * d2x, qy = ob[1]! + t * d2y, qz = ob[2]! + t * d2z;
+        const px = oa[0]! + s * d1x,
+          py = oa[1]! + s * d1y,
+          pz = oa[2]! + s * d1z;
+        const qx = ob[0]! + t * d2x,
+          qy = ob[1]! + t * d2y,
+          qz = ob[2]! + t * d2z;
         const mz = (pz + qz) / 2;
         dist = Math.sqrt((px - qx) ** 2 + (py - qy) ** 2 + (pz - qz) ** 2);
         if (mz < opts.zRange[0] || mz > opts.zRange[1]) dist = Math.max(dist, 1);
@@ -205,7 +242,9 @@ export function trackCost(
   const f = (cam.fx + cam.fy) / 2;
   for (let j = 0; j < 17; j++) {
     if (!(shared & (1 << j))) continue;
-    const x = prior.joints[j * 3]!, y = prior.joints[j * 3 + 1]!, z = prior.joints[j * 3 + 2]!;
+    const x = prior.joints[j * 3]!,
+      y = prior.joints[j * 3 + 1]!,
+      z = prior.joints[j * 3 + 2]!;
     if (!projectInto(cam, x, y, z, proj)) continue;
     const depth = R[6]! * x + R[7]! * y + R[8]! * z + tz;
     const du = proj[0]! - obs.keypoints[j * 3]!;
@@ -260,7 +299,10 @@ export function associate(
     for (const o of observations) used[o.camera] = 1;
     for (let p = 0; p < priors.length; p++) {
       const pr = priors[p]!;
-      let x = 0, y = 0, z = 0, k = 0;
+      let x = 0,
+        y = 0,
+        z = 0,
+        k = 0;
       for (let j = 0; j < 17; j++) {
         if (!(pr.mask & (1 << j))) continue;
         x += pr.joints[j * 3]!;
@@ -287,7 +329,11 @@ export function associate(
         const o = observations[i]!;
         const k = p * nc + o.camera;
         const sc = scale[k]!;
-        if (Number.isNaN(sc) || Math.hypot(centreU[k]! - o.cu, centreV[k]! - o.cv) * sc > opts.trackMaxM + 0.6) continue;
+        if (
+          Number.isNaN(sc) ||
+          Math.sqrt((centreU[k]! - o.cu) ** 2 + (centreV[k]! - o.cv) ** 2) * sc > opts.trackMaxM + 0.6
+        )
+          continue;
         const c = trackCost(o, cameras[o.camera]!, priors[p]!, opts);
         if (c <= opts.trackMaxM) claims.push({ cost: c, a: p, b: i });
       }
@@ -318,7 +364,8 @@ export function associate(
         let k = 0;
         for (const j of group.members) {
           if (j === i) continue;
-          const oi = observations[i]!, oj = observations[j]!;
+          const oi = observations[i]!,
+            oj = observations[j]!;
           s += Math.min(pairCost(oi, oj, cameras[oi.camera]!, cameras[oj.camera]!, opts), 2);
           k++;
         }
@@ -365,7 +412,8 @@ export function associate(
       groups.push({ members: [b], camMask: new Set([observations[b]!.camera]), trackId: null });
       groupOf[b] = gb;
     }
-    const A = groups[ga]!, B = groups[gb]!;
+    const A = groups[ga]!,
+      B = groups[gb]!;
     if (A.trackId !== null && B.trackId !== null) continue;
     let clash = false;
     for (const c of B.camMask) if (A.camMask.has(c)) clash = true;
@@ -395,8 +443,8 @@ export function associate(
 }
 
 /**
- * Naive baseline: geometry only (no tracks), each pose joined to the group of its single best partner.
- * Kept so that `associate` has something to beat.
+ * Naive baseline: geometry only, the same greedy merging with no help from tracks (no claims, no
+ * release of disagreeing poses). Kept so that `associate` has something to beat.
  */
 export function associateNaive(
   observations: readonly PoseObservation[],

@@ -5,9 +5,22 @@ import { cameraCentre, compileCamera, pixelRay, projectPoint, undistortPixel } f
 
 /** The PROTOCOL.md example camera: looking straight down from (6, 4, 3.2). */
 const down: Camera = {
-  id: 'cam-1', width: 1920, height: 1080, fps: 15,
-  K: [[1400, 0, 960], [0, 1400, 540], [0, 0, 1]], dist: [0, 0, 0, 0, 0],
-  R: [[1, 0, 0], [0, -1, 0], [0, 0, -1]], t: [-6, 4, 3.2],
+  id: 'cam-1',
+  width: 1920,
+  height: 1080,
+  fps: 15,
+  K: [
+    [1400, 0, 960],
+    [0, 1400, 540],
+    [0, 0, 1],
+  ],
+  dist: [0, 0, 0, 0, 0],
+  R: [
+    [1, 0, 0],
+    [0, -1, 0],
+    [0, 0, -1],
+  ],
+  t: [-6, 4, 3.2],
 };
 const distorted: Camera = { ...down, id: 'cam-d', dist: [-0.28, 0.09, 0.001, -0.0015, -0.012] };
 
@@ -44,14 +57,18 @@ describe('camera model', () => {
 
   it('undistort inverts distort (round trip over the image)', () => {
     fc.assert(
-      fc.property(fc.double({ min: 0, max: 1920, noNaN: true }), fc.double({ min: 0, max: 1080, noNaN: true }), (u, v) => {
-        const [xn, yn] = undistortPixel(distorted, [u, v]);
-        // Back to pixels through the projection of a point on the ray at depth 2.
-        const X: [number, number, number] = [6 + 2 * xn, 4 - 2 * yn, 3.2 - 2];
-        const p = projectPoint(distorted, X)!;
-        expect(Math.abs(p[0] - u)).toBeLessThan(1e-6);
-        expect(Math.abs(p[1] - v)).toBeLessThan(1e-6);
-      }),
+      fc.property(
+        fc.double({ min: 0, max: 1920, noNaN: true }),
+        fc.double({ min: 0, max: 1080, noNaN: true }),
+        (u, v) => {
+          const [xn, yn] = undistortPixel(distorted, [u, v]);
+          // Back to pixels through the projection of a point on the ray at depth 2.
+          const X: [number, number, number] = [6 + 2 * xn, 4 - 2 * yn, 3.2 - 2];
+          const p = projectPoint(distorted, X)!;
+          expect(Math.abs(p[0] - u)).toBeLessThan(1e-6);
+          expect(Math.abs(p[1] - v)).toBeLessThan(1e-6);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -60,11 +77,16 @@ describe('camera model', () => {
     const tilted: Camera = {
       ...distorted,
       // 30° pitch around x, then a bit of yaw: any rotation works.
-      R: rot(0.3, -2.2, 0.1), t: [0.4, -1.1, 4.5],
+      R: rot(0.3, -2.2, 0.1),
+      t: [0.4, -1.1, 4.5],
     };
     fc.assert(
       fc.property(
-        fc.tuple(fc.double({ min: -2, max: 2, noNaN: true }), fc.double({ min: -2, max: 2, noNaN: true }), fc.double({ min: 0, max: 2, noNaN: true })),
+        fc.tuple(
+          fc.double({ min: -2, max: 2, noNaN: true }),
+          fc.double({ min: -2, max: 2, noNaN: true }),
+          fc.double({ min: 0, max: 2, noNaN: true }),
+        ),
         (X) => {
           const p = projectPoint(tilted, X);
           if (!p) return;
@@ -72,7 +94,11 @@ describe('camera model', () => {
           expect(Math.hypot(...direction)).toBeCloseTo(1, 12);
           const w = [X[0] - origin[0], X[1] - origin[1], X[2] - origin[2]];
           const along = w[0]! * direction[0] + w[1]! * direction[1] + w[2]! * direction[2];
-          const perp = Math.hypot(w[0]! - along * direction[0], w[1]! - along * direction[1], w[2]! - along * direction[2]);
+          const perp = Math.hypot(
+            w[0]! - along * direction[0],
+            w[1]! - along * direction[1],
+            w[2]! - along * direction[2],
+          );
           expect(along).toBeGreaterThan(0);
           expect(perp).toBeLessThan(1e-6);
         },
@@ -82,17 +108,46 @@ describe('camera model', () => {
   });
 
   it('rejects a K that is not upper-triangular', () => {
-    expect(() => compileCamera({ ...down, K: [[1400, 0, 960], [1, 1400, 540], [0, 0, 1]] })).toThrow(/K must be/);
+    expect(() =>
+      compileCamera({
+        ...down,
+        K: [
+          [1400, 0, 960],
+          [1, 1400, 540],
+          [0, 0, 1],
+        ],
+      }),
+    ).toThrow(/K must be/);
   });
 });
 
 /** Rotation matrix from Euler angles (x, then y, then z). */
 function rot(a: number, b: number, c: number): Camera['R'] {
-  const [ca, sa, cb, sb, cc, sc] = [Math.cos(a), Math.sin(a), Math.cos(b), Math.sin(b), Math.cos(c), Math.sin(c)];
-  const Rx = [[1, 0, 0], [0, ca, -sa], [0, sa, ca]];
-  const Ry = [[cb, 0, sb], [0, 1, 0], [-sb, 0, cb]];
-  const Rz = [[cc, -sc, 0], [sc, cc, 0], [0, 0, 1]];
-  const mul = (A: number[][], B: number[][]) => A.map((r) => [0, 1, 2].map((j) => r[0]! * B[0]![j]! + r[1]! * B[1]![j]! + r[2]! * B[2]![j]!));
+  const [ca, sa, cb, sb, cc, sc] = [
+    Math.cos(a),
+    Math.sin(a),
+    Math.cos(b),
+    Math.sin(b),
+    Math.cos(c),
+    Math.sin(c),
+  ];
+  const Rx = [
+    [1, 0, 0],
+    [0, ca, -sa],
+    [0, sa, ca],
+  ];
+  const Ry = [
+    [cb, 0, sb],
+    [0, 1, 0],
+    [-sb, 0, cb],
+  ];
+  const Rz = [
+    [cc, -sc, 0],
+    [sc, cc, 0],
+    [0, 0, 1],
+  ];
+  const mul = (A: number[][], B: number[][]) =>
+    A.map((r) => [0, 1, 2].map((j) => r[0]! * B[0]![j]! + r[1]! * B[1]![j]! + r[2]! * B[2]![j]!));
   const M = mul(Rz, mul(Ry, Rx));
   return M as Camera['R'];
 }

@@ -109,8 +109,7 @@ const scratch = new Float64Array(2);
 /** Applies distortion to normalised coordinates, writing the distorted normalised point to out[0..1]. */
 function distortInto(m: CameraModel, x: number, y: number, out: Float64Array): void {
   const r2 = x * x + y * y;
-  const radial =
-    (1 + r2 * (m.k1 + r2 * (m.k2 + r2 * m.k3))) / (1 + r2 * (m.k4 + r2 * (m.k5 + r2 * m.k6)));
+  const radial = (1 + r2 * (m.k1 + r2 * (m.k2 + r2 * m.k3))) / (1 + r2 * (m.k4 + r2 * (m.k5 + r2 * m.k6)));
   out[0] = x * radial + 2 * m.p1 * x * y + m.p2 * (r2 + 2 * x * x);
   out[1] = y * radial + m.p1 * (r2 + 2 * y * y) + 2 * m.p2 * x * y;
 }
@@ -119,7 +118,13 @@ function distortInto(m: CameraModel, x: number, y: number, out: Float64Array): v
  * Projects a store point into raw pixels, writing u,v to out[0..1]. Returns false when the point
  * is behind (or on) the camera plane.
  */
-export function projectInto(m: CameraModel, x: number, y: number, z: number, out: Float64Array | number[]): boolean {
+export function projectInto(
+  m: CameraModel,
+  x: number,
+  y: number,
+  z: number,
+  out: Float64Array | number[],
+): boolean {
   const R = m.R;
   const zc = R[6]! * x + R[7]! * y + R[8]! * z + m.t[2]!;
   if (!(zc > 1e-9)) return false;
@@ -138,7 +143,10 @@ export function projectInto(m: CameraModel, x: number, y: number, z: number, out
 }
 
 /** Projects a store-frame point to raw (distorted) pixels; null when it lies behind the camera. */
-export function projectPoint(camera: Camera | CameraModel, X: readonly [number, number, number]): Pixel | null {
+export function projectPoint(
+  camera: Camera | CameraModel,
+  X: readonly [number, number, number],
+): Pixel | null {
   const m = asModel(camera);
   const out: Pixel = [0, 0];
   return projectInto(m, X[0], X[1], X[2], out) ? out : null;

@@ -13,17 +13,38 @@ import { compileCamera, projectInto, type Vec3 } from './camera.js';
 
 /** Joint offsets of a standing person facing +x, relative to the point between the feet (m). */
 const TEMPLATE: readonly Vec3[] = [
-  [0.08, 0, 1.62], [0.1, 0.03, 1.66], [0.1, -0.03, 1.66], [0.04, 0.08, 1.63], [0.04, -0.08, 1.63],
-  [0, 0.19, 1.42], [0, -0.19, 1.42], [0, 0.22, 1.13], [0, -0.22, 1.13], [0.05, 0.22, 0.87], [0.05, -0.22, 0.87],
-  [0, 0.1, 0.92], [0, -0.1, 0.92], [0, 0.11, 0.5], [0, -0.11, 0.5], [0, 0.11, 0.08], [0, -0.11, 0.08],
+  [0.08, 0, 1.62],
+  [0.1, 0.03, 1.66],
+  [0.1, -0.03, 1.66],
+  [0.04, 0.08, 1.63],
+  [0.04, -0.08, 1.63],
+  [0, 0.19, 1.42],
+  [0, -0.19, 1.42],
+  [0, 0.22, 1.13],
+  [0, -0.22, 1.13],
+  [0.05, 0.22, 0.87],
+  [0.05, -0.22, 0.87],
+  [0, 0.1, 0.92],
+  [0, -0.1, 0.92],
+  [0, 0.11, 0.5],
+  [0, -0.11, 0.5],
+  [0, 0.11, 0.08],
+  [0, -0.11, 0.08],
 ];
 
 /** A camera at `from` looking at `to` (store frame), OpenCV convention. */
-export function lookAt(id: string, from: Vec3, to: Vec3, opts: { width?: number; height?: number; f?: number; fps?: number; dist?: number[] } = {}): Camera {
+export function lookAt(
+  id: string,
+  from: Vec3,
+  to: Vec3,
+  opts: { width?: number; height?: number; f?: number; fps?: number; dist?: number[] } = {},
+): Camera {
   const width = opts.width ?? 1280;
   const height = opts.height ?? 720;
   const f = opts.f ?? 800;
-  const zx = to[0] - from[0], zy = to[1] - from[1], zz = to[2] - from[2];
+  const zx = to[0] - from[0],
+    zy = to[1] - from[1],
+    zz = to[2] - from[2];
   const zn = Math.hypot(zx, zy, zz);
   const z: Vec3 = [zx / zn, zy / zn, zz / zn];
   // x = z × up (right in the image), y = z × x (down in the image).
@@ -32,8 +53,23 @@ export function lookAt(id: string, from: Vec3, to: Vec3, opts: { width?: number;
   x = [x[0] / xn, x[1] / xn, 0];
   const y: Vec3 = [z[1] * x[2] - z[2] * x[1], z[2] * x[0] - z[0] * x[2], z[0] * x[1] - z[1] * x[0]];
   const R: Camera['R'] = [x, y, z];
-  const t: Vec3 = [0, 1, 2].map((i) => -(R[i]![0] * from[0] + R[i]![1] * from[1] + R[i]![2] * from[2])) as Vec3;
-  return { id, width, height, fps: opts.fps ?? 15, K: [[f, 0, width / 2], [0, f, height / 2], [0, 0, 1]], dist: opts.dist ?? [0, 0, 0, 0, 0], R, t };
+  const t: Vec3 = [0, 1, 2].map(
+    (i) => -(R[i]![0] * from[0] + R[i]![1] * from[1] + R[i]![2] * from[2]),
+  ) as Vec3;
+  return {
+    id,
+    width,
+    height,
+    fps: opts.fps ?? 15,
+    K: [
+      [f, 0, width / 2],
+      [0, f, height / 2],
+      [0, 0, 1],
+    ],
+    dist: opts.dist ?? [0, 0, 0, 0, 0],
+    R,
+    t,
+  };
 }
 
 /** Options of a synthetic scene. */
@@ -74,7 +110,13 @@ export function syntheticScene(opts: SceneOptions): Scene {
     const r = rng.fork(`person-${i}`);
     const speed = r.uniform(0.3, 1.2);
     const heading = r.uniform(0, 2 * Math.PI);
-    return { x: r.uniform(1, W - 1), y: r.uniform(1, H - 1), vx: speed * Math.cos(heading), vy: speed * Math.sin(heading), phase: r.uniform(0, 6.28) };
+    return {
+      x: r.uniform(1, W - 1),
+      y: r.uniform(1, H - 1),
+      vx: speed * Math.cos(heading),
+      vy: speed * Math.sin(heading),
+      phase: r.uniform(0, 6.28),
+    };
   });
   const at = (k: number, t: number): SyntheticPerson => {
     const w = walkers[k]!;
@@ -88,7 +130,8 @@ export function syntheticScene(opts: SceneOptions): Scene {
     const bx = bounce(w.x, w.vx, W);
     const by = bounce(w.y, w.vy, H);
     const yaw = Math.atan2(by.v, bx.v);
-    const c = Math.cos(yaw), sn = Math.sin(yaw);
+    const c = Math.cos(yaw),
+      sn = Math.sin(yaw);
     const swing = 0.15 * Math.sin(w.phase + s * 4);
     const joints = TEMPLATE.map((o, j) => {
       let ox = o[0];
@@ -107,7 +150,11 @@ export function syntheticScene(opts: SceneOptions): Scene {
     const m = compileCamera(cam);
     const period = 1000 / cam.fps;
     const offset = r.uniform(0, opts.maxOffsetMs);
-    for (let frame = 0, t = opts.t0 + offset; t < opts.t0 + opts.durationMs; frame++, t = opts.t0 + offset + frame * period) {
+    for (
+      let frame = 0, t = opts.t0 + offset;
+      t < opts.t0 + opts.durationMs;
+      frame++, t = opts.t0 + offset + frame * period
+    ) {
       if (r.chance(opts.dropRate)) continue;
       const poses: { keypoints: [number, number, number][] }[] = [];
       for (const person of truthAt(t)) {
@@ -122,13 +169,26 @@ export function syntheticScene(opts: SceneOptions): Scene {
         });
         if (seen >= 6) poses.push({ keypoints });
       }
-      messages.push({ kind: 'camera-poses', storeId: 'synthetic', deviceId: cam.id, payload: { t: round2(t), frame, poses } });
+      messages.push({
+        kind: 'camera-poses',
+        storeId: 'synthetic',
+        deviceId: cam.id,
+        payload: { t: round2(t), frame, poses },
+      });
     }
   });
   messages.sort((a, b) => a.payload.t - b.payload.t || (a.deviceId < b.deviceId ? -1 : 1));
   const store = parseStoreDefinition({
-    id: 'synthetic', name: 'Synthetic', currency: 'USD',
-    floor: [[0, 0], [W, 0], [W, H], [0, H]], cameras: opts.cameras,
+    id: 'synthetic',
+    name: 'Synthetic',
+    currency: 'USD',
+    floor: [
+      [0, 0],
+      [W, 0],
+      [W, H],
+      [0, H],
+    ],
+    cameras: opts.cameras,
   });
   return { store, messages, truthAt };
 }
@@ -136,13 +196,22 @@ export function syntheticScene(opts: SceneOptions): Scene {
 /** Cameras on a grid at 3.2 m looking down at 45° in turning directions, covering a W×H floor. */
 export function gridCameras(W: number, H: number, nx: number, ny: number, fps = 15): Camera[] {
   const cams: Camera[] = [];
-  const dirs: [number, number][] = [[1, 0], [0, 1], [-1, 0], [0, -1]];
+  const dirs: [number, number][] = [
+    [1, 0],
+    [0, 1],
+    [-1, 0],
+    [0, -1],
+  ];
   for (let i = 0; i < nx; i++)
     for (let j = 0; j < ny; j++) {
       const x = ((i + 0.5) * W) / nx;
       const y = ((j + 0.5) * H) / ny;
       const [dx, dy] = dirs[(i + 2 * j) % 4]!;
-      cams.push(lookAt(`cam-${i}-${j}`, [x - dx * 1.5, y - dy * 1.5, 3.2], [x + dx * 1.5, y + dy * 1.5, 0.9], { fps }));
+      cams.push(
+        lookAt(`cam-${i}-${j}`, [x - dx * 1.5, y - dy * 1.5, 3.2], [x + dx * 1.5, y + dy * 1.5, 0.9], {
+          fps,
+        }),
+      );
     }
   return cams;
 }

@@ -116,7 +116,8 @@ export function createTrackerState(options: Partial<TrackingOptions> = {}): Trac
   const o = { ...DEFAULT_TRACKING, ...options };
   if (!(o.gateM > 0)) throw new Error(`tracking.gateM must be > 0 m, got ${o.gateM}`);
   if (!(o.confirmHits >= 1)) throw new Error(`tracking.confirmHits must be ≥ 1, got ${o.confirmHits}`);
-  if (!(o.velocityGain > 0 && o.velocityGain <= 1)) throw new Error(`tracking.velocityGain must be in (0, 1], got ${o.velocityGain}`);
+  if (!(o.velocityGain > 0 && o.velocityGain <= 1))
+    throw new Error(`tracking.velocityGain must be in (0, 1], got ${o.velocityGain}`);
   if (o.tentativeMaxGapMs < 0 || o.confirmedMaxGapMs < 0 || o.stitchMs < 0)
     throw new Error('tracking gaps (tentativeMaxGapMs, confirmedMaxGapMs, stitchMs) must be ≥ 0 ms');
   return { tracks: [], lost: [], nextId: 1, options: o };
@@ -156,9 +157,19 @@ const pred = new Float64Array(3);
  * Advances the tracker to time t with the candidates seen at t: ages, matches, updates, spawns,
  * confirms, stitches and ends tracks. The only function that creates or ends a track.
  */
-export function stepTracks(state: TrackerState, candidates: readonly PersonCandidate[], t: number): TrackStep {
+export function stepTracks(
+  state: TrackerState,
+  candidates: readonly PersonCandidate[],
+  t: number,
+): TrackStep {
   const o = state.options;
-  const step: TrackStep = { born: [], confirmed: [], revived: [], ended: [], assignment: candidates.map(() => null) };
+  const step: TrackStep = {
+    born: [],
+    confirmed: [],
+    revived: [],
+    ended: [],
+    assignment: candidates.map(() => null),
+  };
 
   // Age: end tracks unseen for too long (before matching, so stale tracks steal nothing).
   const live: Track[] = [];
@@ -180,8 +191,16 @@ export function stepTracks(state: TrackerState, candidates: readonly PersonCandi
     for (let k = 0; k < live.length; k++) {
       const tr = live[k]!;
       predictCentre(tr, cand.t, pred);
-      const d = Math.hypot(cand.centre[0] - pred[0]!, cand.centre[1] - pred[1]!, (cand.centre[2] - pred[2]!) * 0.5);
-      const hinted = (cand.trackHint !== null && cand.trackHint === tr.id) || (cand.sourceKey !== null && cand.sourceKey === tr.sourceKey) ? 1 : 0;
+      const dx = cand.centre[0] - pred[0]!;
+      const dy = cand.centre[1] - pred[1]!;
+      if (dx > 2 * o.gateM || dx < -2 * o.gateM || dy > 2 * o.gateM || dy < -2 * o.gateM) continue;
+      const dz = (cand.centre[2] - pred[2]!) * 0.5;
+      const d = Math.sqrt(dx * dx + dy * dy + dz * dz);
+      const hinted =
+        (cand.trackHint !== null && cand.trackHint === tr.id) ||
+        (cand.sourceKey !== null && cand.sourceKey === tr.sourceKey)
+          ? 1
+          : 0;
       if (d <= o.gateM * (hinted ? 1.5 : 1)) pairs.push({ d, c, k, hinted });
     }
   }
@@ -205,7 +224,8 @@ export function stepTracks(state: TrackerState, candidates: readonly PersonCandi
     let fragment = false;
     for (const tr of state.tracks) {
       predictCentre(tr, cand.t, pred);
-      if (Math.hypot(cand.centre[0] - pred[0]!, cand.centre[1] - pred[1]!) < o.spawnClearanceM) fragment = true;
+      if (Math.sqrt((cand.centre[0] - pred[0]!) ** 2 + (cand.centre[1] - pred[1]!) ** 2) < o.spawnClearanceM)
+        fragment = true;
     }
     if (fragment) continue;
     let best = -1;
@@ -288,7 +308,10 @@ function update(tr: Track, cand: PersonCandidate, o: TrackingOptions, fresh = fa
 export function torsoCentre(joints: Float64Array, mask: number): Vec3 | null {
   const torso = (1 << 5) | (1 << 6) | (1 << 11) | (1 << 12);
   const use = mask & torso ? mask & torso : mask;
-  let x = 0, y = 0, z = 0, n = 0;
+  let x = 0,
+    y = 0,
+    z = 0,
+    n = 0;
   for (let j = 0; j < 17; j++) {
     if (!(use & (1 << j))) continue;
     x += joints[j * 3]!;

@@ -46,7 +46,15 @@ export class ViewSet {
 /** Weighted DLT over the active views; writes the point to out[0..2]. False when degenerate. */
 export function dlt(v: ViewSet, out: Float64Array | number[]): boolean {
   // Normal equations of the inhomogeneous DLT (X4 = 1): A·X = b, A symmetric 3×3.
-  let a00 = 0, a01 = 0, a02 = 0, a11 = 0, a12 = 0, a22 = 0, b0 = 0, b1 = 0, b2 = 0;
+  let a00 = 0,
+    a01 = 0,
+    a02 = 0,
+    a11 = 0,
+    a12 = 0,
+    a22 = 0,
+    b0 = 0,
+    b1 = 0,
+    b2 = 0;
   let used = 0;
   for (let i = 0; i < v.n; i++) {
     if (!v.active[i]) continue;
@@ -92,7 +100,9 @@ export function dlt(v: ViewSet, out: Float64Array | number[]): boolean {
 /** Lateral miss (metres at the point's depth) of view i for point X; Infinity when X is behind it. */
 export function viewError(v: ViewSet, i: number, X: Float64Array | number[]): number {
   const P = v.P[i]!;
-  const x = X[0]!, y = X[1]!, z = X[2]!;
+  const x = X[0]!,
+    y = X[1]!,
+    z = X[2]!;
   const zc = P[8]! * x + P[9]! * y + P[10]! * z + P[11]!;
   if (!(zc > 0.05)) return Infinity;
   const xc = P[0]! * x + P[1]! * y + P[2]! * z + P[3]!;
@@ -220,8 +230,10 @@ export function triangulatePoint(
   weights?: readonly number[],
   opts: TriangulationOptions = DEFAULT_TRIANGULATION,
 ): { point: Vec3; inliers: number[] } | null {
-  if (cameras.length !== pixels.length) throw new Error('triangulatePoint: cameras and pixels must have the same length');
-  if (weights && weights.length !== pixels.length) throw new Error('triangulatePoint: weights must match pixels');
+  if (cameras.length !== pixels.length)
+    throw new Error('triangulatePoint: cameras and pixels must have the same length');
+  if (weights && weights.length !== pixels.length)
+    throw new Error('triangulatePoint: weights must match pixels');
   const v = new ViewSet(cameras.length);
   const n = new Float64Array(2);
   cameras.forEach((c, i) => {
@@ -241,9 +253,23 @@ export function triangulatePoint(
 
 /** COCO-17 indices used below. */
 export const J = {
-  nose: 0, leftEye: 1, rightEye: 2, leftEar: 3, rightEar: 4,
-  leftShoulder: 5, rightShoulder: 6, leftElbow: 7, rightElbow: 8, leftWrist: 9, rightWrist: 10,
-  leftHip: 11, rightHip: 12, leftKnee: 13, rightKnee: 14, leftAnkle: 15, rightAnkle: 16,
+  nose: 0,
+  leftEye: 1,
+  rightEye: 2,
+  leftEar: 3,
+  rightEar: 4,
+  leftShoulder: 5,
+  rightShoulder: 6,
+  leftElbow: 7,
+  rightElbow: 8,
+  leftWrist: 9,
+  rightWrist: 10,
+  leftHip: 11,
+  rightHip: 12,
+  leftKnee: 13,
+  rightKnee: 14,
+  leftAnkle: 15,
+  rightAnkle: 16,
 } as const;
 
 /** A bone: [proximal, distal, min length m, max length m]. The distal joint is the one dropped when it fails. */
@@ -282,12 +308,19 @@ export interface SkeletonCheck {
  * horizontal spread at most 2.2 m.
  */
 export function checkSkeleton(joints: Float64Array, mask: number): SkeletonCheck {
-  let zmin = Infinity, zmax = -Infinity, xmin = Infinity, xmax = -Infinity, ymin = Infinity, ymax = -Infinity;
+  let zmin = Infinity,
+    zmax = -Infinity,
+    xmin = Infinity,
+    xmax = -Infinity,
+    ymin = Infinity,
+    ymax = -Infinity;
   let count = 0;
   for (let j = 0; j < 17; j++) {
     if (!(mask & (1 << j))) continue;
     count++;
-    const x = joints[j * 3]!, y = joints[j * 3 + 1]!, z = joints[j * 3 + 2]!;
+    const x = joints[j * 3]!,
+      y = joints[j * 3 + 1]!,
+      z = joints[j * 3 + 2]!;
     if (z < zmin) zmin = z;
     if (z > zmax) zmax = z;
     if (x < xmin) xmin = x;
@@ -305,7 +338,11 @@ export function checkSkeleton(joints: Float64Array, mask: number): SkeletonCheck
   let dropMask = 0;
   for (const [a, b, lo, hi] of BONES) {
     if (!(mask & (1 << a)) || !(mask & (1 << b))) continue;
-    const d = Math.hypot(joints[a * 3]! - joints[b * 3]!, joints[a * 3 + 1]! - joints[b * 3 + 1]!, joints[a * 3 + 2]! - joints[b * 3 + 2]!);
+    const d = Math.hypot(
+      joints[a * 3]! - joints[b * 3]!,
+      joints[a * 3 + 1]! - joints[b * 3 + 1]!,
+      joints[a * 3 + 2]! - joints[b * 3 + 2]!,
+    );
     if (d < lo || d > hi) dropMask |= 1 << b;
   }
   return { ok: reason === null, dropMask, height, reason };

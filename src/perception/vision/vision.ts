@@ -192,6 +192,8 @@ interface FrameEntry {
 interface HeldFrame {
   t: number;
   entries: FrameEntry[];
+  /** Entries by track, built when smoothing first needs it. */
+  byTrack?: Map<Track, FrameEntry>;
 }
 
 /** Wrist samples of one track: 7 numbers each (t, left xyz, right xyz); NaN where not placed. */
@@ -218,7 +220,8 @@ const RW = 10;
 /** Builds the vision stage for a store (its cameras). */
 export function createVision(store: StoreDefinition, options: Partial<VisionOptions> = {}): Vision {
   const o: VisionOptions = { ...DEFAULT_VISION, ...options };
-  if (!(o.minConfidence >= 0 && o.minConfidence <= 1)) throw new Error(`vision.minConfidence must be in [0, 1], got ${o.minConfidence}`);
+  if (!(o.minConfidence >= 0 && o.minConfidence <= 1))
+    throw new Error(`vision.minConfidence must be in [0, 1], got ${o.minConfidence}`);
   if (!(o.frameLagMs >= 0)) throw new Error(`vision.frameLagMs must be ≥ 0 ms, got ${o.frameLagMs}`);
   const naive = o.mode === 'naive';
   const models: CameraModel[] = store.cameras.map((c) => compileCamera(c));
@@ -234,12 +237,23 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
   const held: HeldFrame[] = [];
   let lastEmitted: HeldFrame | null = null;
   const smoothW = naive ? 0 : o.smoothing;
-  if (!(smoothW >= 0 && smoothW < 0.5)) throw new Error(`vision.smoothing must be in [0, 0.5), got ${o.smoothing}`);
+  if (!(smoothW >= 0 && smoothW < 0.5))
+    throw new Error(`vision.smoothing must be in [0, 0.5), got ${o.smoothing}`);
   const history = new Map<string, WristHistory>();
-  const stats: VisionStats = { instants: 0, observations: 0, groups: 0, candidates: 0, rejectedCandidates: 0, unknownCamera: 0, late: 0 };
+  const stats: VisionStats = {
+    instants: 0,
+    observations: 0,
+    groups: 0,
+    candidates: 0,
+    rejectedCandidates: 0,
+    unknownCamera: 0,
+    late: 0,
+  };
 
   const views = new ViewSet(Math.max(2, models.length));
   const usedViews = new Int32Array(17);
+  // Observations live for one instant only, so their buffers are pooled across instants.
+  const obsPool: PoseObservation[] = [];
   const boneLengths = new Map<string, Float64Array>();
   const point = new Float64Array(3);
   const priorBuf: Float64Array[] = [];
@@ -318,7 +332,14 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
       }
       const centre = torsoCentre(joints, mask);
       if (!centre) continue;
-      candidates.push({ t: p.t, joints, mask, centre, trackHint: null, sourceKey: `${p.trackerId}/${person.id}` });
+      candidates.push({
+        t: p.t,
+        joints,
+        mask,
+        centre,
+        trackHint: null,
+        sourceKey: `${p.trackerId}/${person.id}`,
+      });
     }
     finishInstant(p.t, candidates);
   }
@@ -332,8 +353,19 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
       const model = models[m.camera]!;
       for (const pose of m.payload.poses) {
         if (pose.keypoints.length !== 17) continue; // the contract's schema rejects these before us
-        const obs = makeObservation(model, m.camera, m.t, pose.keypoints, o.minConfidence);
-        if (obs) observations.push(obs);
+        const obs = makeObservation(
+          model,
+          m.camera,
+          m.t,
+          pose.keypoints,
+          o.minConfidence,
+          4,
+          obsPool[observations.length],
+        );
+        if (obs) {
+          obsPool[observations.length] = obs;
+          observations.push(obs);
+        }
       }
     }
     const t = tSum / members.length;
@@ -347,11 +379,12 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
         if (mask !== 0) priors.push({ trackId: tr.id, joints: buf, mask });
       });
     }
+    const priorById = new Map(priors.map((p) => [p.trackId, p]));
     const groups = associate(observations, models, priors, o.association);
     stats.groups += groups.length;
     const candidates: PersonCandidate[] = [];
     for (const g of groups) {
-      const prior = g.trackId === null ? null : (priors.find((p) => p.trackId === g.trackId) ?? null);
+      const prior = g.trackId === null ? null : (priorById.get(g.trackId) ?? null);
       const cand = triangulateGroup(g, t, prior);
       if (cand) candidates.push(cand);
       else stats.rejectedCandidates++;
@@ -383,15 +416,21 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
       }
       if (naive || !prior || !(prior.mask & (1 << j))) continue;
       // One view (or views that disagree): the point on a ray nearest the prediction, if near enough.
-      const px = prior.joints[j * 3]!, py = prior.joints[j * 3 + 1]!, pz = prior.joints[j * 3 + 2]!;
+      const px = prior.joints[j * 3]!,
+        py = prior.joints[j * 3 + 1]!,
+        pz = prior.joints[j * 3 + 2]!;
       let bestD = o.singleViewMaxM;
       for (let i = 0; i < views.n; i++) {
         const ob = g.observations[views.tag[i]!]!;
         const c = models[ob.camera]!.centre;
-        const dx = ob.dir[j * 3]!, dy = ob.dir[j * 3 + 1]!, dz = ob.dir[j * 3 + 2]!;
+        const dx = ob.dir[j * 3]!,
+          dy = ob.dir[j * 3 + 1]!,
+          dz = ob.dir[j * 3 + 2]!;
         const s = (px - c[0]!) * dx + (py - c[1]!) * dy + (pz - c[2]!) * dz;
         if (s <= 0) continue;
-        const qx = c[0]! + s * dx, qy = c[1]! + s * dy, qz = c[2]! + s * dz;
+        const qx = c[0]! + s * dx,
+          qy = c[1]! + s * dy,
+          qz = c[2]! + s * dz;
         const d = Math.hypot(qx - px, qy - py, qz - pz);
         if (d <= bestD) {
           bestD = d;
@@ -421,28 +460,44 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
    * line) is re-placed from the bone lengths: on each view's ray, the point whose distances to the
    * well-seen shoulder and wrist (hip and ankle) best match the person's bone lengths.
    */
-  function refineMiddleJoints(g: PoseGroup, joints: Float64Array, mask: number, bones: Float64Array | null): number {
+  function refineMiddleJoints(
+    g: PoseGroup,
+    joints: Float64Array,
+    mask: number,
+    bones: Float64Array | null,
+  ): number {
     for (let c = 0; c < CHAINS.length; c++) {
       const [a, m, b, kind] = CHAINS[c]!;
       if (!(mask & (1 << a)) || !(mask & (1 << b)) || usedViews[a]! < 2 || usedViews[b]! < 2) continue;
       if (usedViews[m]! >= 3) continue; // three views agree: trust them
       const La = bones ? bones[kind * 2]! : DEFAULT_BONES[kind * 2]!;
       const Lb = bones ? bones[kind * 2 + 1]! : DEFAULT_BONES[kind * 2 + 1]!;
-      const ax = joints[a * 3]!, ay = joints[a * 3 + 1]!, az = joints[a * 3 + 2]!;
-      const bx = joints[b * 3]!, by = joints[b * 3 + 1]!, bz = joints[b * 3 + 2]!;
+      const ax = joints[a * 3]!,
+        ay = joints[a * 3 + 1]!,
+        az = joints[a * 3 + 2]!;
+      const bx = joints[b * 3]!,
+        by = joints[b * 3 + 1]!,
+        bz = joints[b * 3 + 2]!;
       const residual = (x: number, y: number, z: number) =>
         Math.abs(Math.hypot(x - ax, y - ay, z - az) - La) + Math.abs(Math.hypot(x - bx, y - by, z - bz) - Lb);
-      const r0 = mask & (1 << m) ? residual(joints[m * 3]!, joints[m * 3 + 1]!, joints[m * 3 + 2]!) : Infinity;
+      const r0 =
+        mask & (1 << m) ? residual(joints[m * 3]!, joints[m * 3 + 1]!, joints[m * 3 + 2]!) : Infinity;
       if (r0 <= o.boneToleranceM) continue;
       let best = r0 - o.boneToleranceM / 2;
-      let bx2 = 0, by2 = 0, bz2 = 0;
+      let bx2 = 0,
+        by2 = 0,
+        bz2 = 0;
       for (const ob of g.observations) {
         if (!(ob.mask & (1 << m))) continue;
         const cc = models[ob.camera]!.centre;
-        const dx = ob.dir[m * 3]!, dy = ob.dir[m * 3 + 1]!, dz = ob.dir[m * 3 + 2]!;
+        const dx = ob.dir[m * 3]!,
+          dy = ob.dir[m * 3 + 1]!,
+          dz = ob.dir[m * 3 + 2]!;
         const s0 = (ax - cc[0]!) * dx + (ay - cc[1]!) * dy + (az - cc[2]!) * dz;
         for (let s = Math.max(0.1, s0 - 0.8); s <= s0 + 0.8; s += 0.01) {
-          const x = cc[0]! + s * dx, y = cc[1]! + s * dy, z = cc[2]! + s * dz;
+          const x = cc[0]! + s * dx,
+            y = cc[1]! + s * dy,
+            z = cc[2]! + s * dz;
           const r = residual(x, y, z);
           if (r < best) {
             best = r;
@@ -473,8 +528,16 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
         bones = Float64Array.from(DEFAULT_BONES);
         boneLengths.set(trackId, bones);
       }
-      const la = Math.hypot(joints[a * 3]! - joints[m * 3]!, joints[a * 3 + 1]! - joints[m * 3 + 1]!, joints[a * 3 + 2]! - joints[m * 3 + 2]!);
-      const lb = Math.hypot(joints[b * 3]! - joints[m * 3]!, joints[b * 3 + 1]! - joints[m * 3 + 1]!, joints[b * 3 + 2]! - joints[m * 3 + 2]!);
+      const la = Math.hypot(
+        joints[a * 3]! - joints[m * 3]!,
+        joints[a * 3 + 1]! - joints[m * 3 + 1]!,
+        joints[a * 3 + 2]! - joints[m * 3 + 2]!,
+      );
+      const lb = Math.hypot(
+        joints[b * 3]! - joints[m * 3]!,
+        joints[b * 3 + 1]! - joints[m * 3 + 1]!,
+        joints[b * 3 + 2]! - joints[m * 3 + 2]!,
+      );
       bones[kind * 2] = 0.8 * bones[kind * 2]! + 0.2 * la;
       bones[kind * 2 + 1] = 0.8 * bones[kind * 2 + 1]! + 0.2 * lb;
     }
@@ -493,7 +556,10 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
       entries.push({ track: tr, joints: Float64Array.from(tr.joints), mask });
       recordWrists(tr, t, mask);
     }
-    held.push({ t, entries });
+    // Keep held frames in time order (a tracker message may land a few ms before the camera instant).
+    let at = held.length;
+    while (at > 0 && held[at - 1]!.t > t) at--;
+    held.splice(at, 0, { t, entries });
   }
 
   function recordWrists(tr: Track, t: number, mask: number): void {
@@ -590,7 +656,12 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
       }));
   }
 
-  function handsNear(box: Box, facing: readonly [number, number, number], t0: number, t1: number): HandsNear[] {
+  function handsNear(
+    box: Box,
+    facing: readonly [number, number, number],
+    t0: number,
+    t1: number,
+  ): HandsNear[] {
     const face = frontFace(box, facing);
     const out: HandsNear[] = [];
     for (const h of history.values()) {
@@ -608,7 +679,14 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
           const p: Vec3 = [x, h.buf[k + 2 + s * 3]!, h.buf[k + 3 + s * 3]!];
           const d = faceDistance(face, p);
           if (!best || d < best.minDistanceM) {
-            best = { trackId: h.track.id, minDistanceM: d, atT: t, wrist: s === 0 ? 'left' : 'right', point: p, samples: 0 };
+            best = {
+              trackId: h.track.id,
+              minDistanceM: d,
+              atT: t,
+              wrist: s === 0 ? 'left' : 'right',
+              point: p,
+              samples: 0,
+            };
           }
         }
       }
@@ -623,8 +701,8 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
 /** The entry of a track in a neighbouring held frame, if it is close enough in time to smooth with. */
 function neighbour(frame: HeldFrame, track: Track, t: number): FrameEntry | null {
   if (Math.abs(frame.t - t) > 150) return null;
-  for (const e of frame.entries) if (e.track === track) return e;
-  return null;
+  if (!frame.byTrack) frame.byTrack = new Map(frame.entries.map((e) => [e.track, e]));
+  return frame.byTrack.get(track) ?? null;
 }
 
 function mm(v: number): number {

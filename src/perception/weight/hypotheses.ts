@@ -6,7 +6,11 @@ import type { MeasuredShelfChange } from './shelfEvents.js';
 export interface HypothesisOptions {
   /** Share of a change's size allowed as mechanical coupling and load-cell non-linearity. */
   relativeSlack: number;
-  /** Position spread as a share of the plate width: how far from its plates a product's weight may seem to leave. */
+  /**
+   * Error of the change's centre along the shelf, as a share of the plate width. The centre of a
+   * straddling item's weight falls on the side of a plate border where the item mainly rests, so
+   * this can be small.
+   */
   positionSpread: number;
   /** Prior odds of each extra unit in one grab. */
   extraUnitOdds: number;
@@ -18,7 +22,7 @@ export interface HypothesisOptions {
 
 export const DEFAULT_HYPOTHESIS_OPTIONS: HypothesisOptions = {
   relativeSlack: 0.04,
-  positionSpread: 0.2,
+  positionSpread: 0.04,
   extraUnitOdds: 0.3,
   unknownPrior: 0.02,
   offShelfPrior: 0.02,
@@ -43,25 +47,30 @@ export function explainChange(
   change: MeasuredShelfChange,
   layout: ShelfLayout,
   opts: HypothesisOptions = DEFAULT_HYPOTHESIS_OPTIONS,
+  context: ChangeContext = {},
 ): { hypotheses: ProductHypothesis[]; evidence: number } {
   const sign = change.deltaGrams < 0 ? 1 : -1; // taken: positive quantity
   const size = Math.abs(change.deltaGrams);
   const main = layout.plates.get(change.mainPlateId)!;
-  const spread = Math.max(0.02, opts.positionSpread * main.width);
+  const spread = Math.max(0.005, opts.positionSpread * main.width);
   const shelfSkus = new Set<string>();
   for (const info of layout.shelves.get(change.shelfId) ?? []) for (const sku of info.skus) shelfSkus.add(sku);
-  // Takes come from this shelf; put-backs may be any product of the store.
-  const candidates = sign > 0 ? [...shelfSkus] : [...layout.products.keys()];
+  // Takes come from this shelf (or are strays put there before); put-backs may be any product.
+  const misplaced = new Set(context.misplacedHere ?? []);
+  const candidates = sign > 0 ? [...new Set([...shelfSkus, ...misplaced])] : [...layout.products.keys()];
+  const carried = new Set(context.carried ?? []);
   const scored: { sku: string | null; quantity: number; score: number }[] = [];
   for (const sku of candidates) {
     const product = layout.products.get(sku);
     if (!product || product.soldBy === 'weight') continue;
-    let pos = opts.offShelfPrior;
     const span = layout.productSpans.get(sku)?.find((s) => s.shelfId === change.shelfId);
-    if (span) {
-      const d = change.along < span.from ? span.from - change.along : change.along > span.to ? change.along - span.to : 0;
-      pos = Math.exp((-d * d) / (2 * spread * spread));
-    }
+    // On its own shelf: the chance that the item's centre lies within the product's span.
+    // Put-backs may land anywhere (a misplaced item), takes only where the product stands.
+    let pos = span ? normalCdf((change.along - span.from) / spread) * normalCdf((span.to - change.along) / spread) : 0;
+    if (sign < 0) pos = Math.max(pos, opts.offShelfPrior);
+    if (misplaced.has(sku)) pos = Math.max(pos, 0.5);
+    // What is put back was most likely carried: products in the shoppers' carts are the likely ones.
+    if (sign < 0 && carried.size > 0) pos *= carried.has(sku) ? 1 : opts.offShelfPrior;
     if (pos < 1e-9) continue;
     for (let q = 1; q <= MAX_UNITS; q++) {
       const expected = q * product.weight.mean;
@@ -84,6 +93,22 @@ export function explainChange(
   return { hypotheses, evidence: total };
 }
 
+/** What the shelf's history says beyond the change itself. */
+export interface ChangeContext {
+  /** Products the shoppers present carry (their carts): a put-back is likely one of them. */
+  carried?: readonly string[];
+  /** Products put back onto these plates where they do not belong, so they can be taken again. */
+  misplacedHere?: readonly string[];
+}
+
+/** Standard normal cumulative distribution (Abramowitz–Stegun 7.1.26, error < 1.5e-7). */
+export function normalCdf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return z >= 0 ? (1 + y) / 2 : (1 - y) / 2;
+}
+
 /** Prior odds that one shelf change is two different items taken or put back together. */
 const SPLIT_PRIOR = 0.05;
 
@@ -95,9 +120,10 @@ export function explainWithSplits(
   change: MeasuredShelfChange,
   layout: ShelfLayout,
   restrict: (change: MeasuredShelfChange, plateIds: string[]) => MeasuredShelfChange,
+  context: ChangeContext = {},
   opts: HypothesisOptions = DEFAULT_HYPOTHESIS_OPTIONS,
 ): { change: MeasuredShelfChange; hypotheses: ProductHypothesis[] }[] {
-  const whole = explainChange(change, layout, opts);
+  const whole = explainChange(change, layout, opts, context);
   let best: { evidence: number; parts: { change: MeasuredShelfChange; hypotheses: ProductHypothesis[] }[] } = {
     evidence: whole.evidence,
     parts: [{ change, hypotheses: whole.hypotheses }],
@@ -106,8 +132,8 @@ export function explainWithSplits(
   for (let k = 1; k < ids.length; k++) {
     const left = restrict(change, ids.slice(0, k));
     const right = restrict(change, ids.slice(k));
-    const l = explainChange(left, layout, opts);
-    const r = explainChange(right, layout, opts);
+    const l = explainChange(left, layout, opts, context);
+    const r = explainChange(right, layout, opts, context);
     // Both sides must be real items: a split that leaves an unexplained crumb is no better.
     if (l.hypotheses[0]?.sku === null || r.hypotheses[0]?.sku === null) continue;
     const evidence = l.evidence * r.evidence * SPLIT_PRIOR;

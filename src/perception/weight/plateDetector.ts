@@ -61,6 +61,10 @@ export class PlateDetector {
   private unreliableAt = 0;
   private lastSampleT = -Infinity;
   private lastRaw = NaN;
+  /** Slow wander of the level over a couple of seconds (g): a step smaller than a few of these is not an item. */
+  private wander = 0;
+  private wanderRef = NaN;
+  private wanderBlocks = 0;
   private identicalRun = 0;
 
   constructor(
@@ -142,6 +146,18 @@ export class PlateDetector {
     return vals.length === 0 ? null : { level: median(vals), n: vals.length };
   }
 
+  /** Every 2 s of calm, compares the level with the one 2 s before: the plate's slow wander. */
+  private trackWander(): void {
+    this.wanderBlocks += 1;
+    if (this.wanderBlocks < 10) return;
+    this.wanderBlocks = 0;
+    if (!Number.isNaN(this.wanderRef)) {
+      const d = Math.min(Math.abs(this.baseline - this.wanderRef), 10 * Math.max(this.wander, this.sigma));
+      this.wander = this.wander === 0 ? d : 0.9 * this.wander + 0.1 * d * 1.2533;
+    }
+    this.wanderRef = this.baseline;
+  }
+
   private onBlock(t: number, value: number): PlateChange | null {
     this.histT.push(t);
     this.histV.push(value);
@@ -180,6 +196,7 @@ export class PlateDetector {
         this.sigma = Math.max(MIN_SIGMA, 0.97 * this.sigma + 0.03 * ((d * 1.2533) / Math.SQRT2));
       }
       this.baseline += 0.1 * (value - this.baseline);
+      this.trackWander();
       return null;
     }
     // Changing: wait until the last few blocks agree on a level.
@@ -196,7 +213,8 @@ export class PlateDetector {
           const pre = this.baseline;
           this.baseline = level;
           this.state = 'stable';
-          const threshold = Math.max(this.opts.minDeltaGrams, this.opts.triggerSigmas * std);
+          const threshold = Math.max(this.opts.minDeltaGrams, this.opts.triggerSigmas * std, 4 * this.wander);
+          this.wanderRef = NaN;
           void pre;
           if (Math.abs(delta) >= threshold) {
             return {

@@ -8,13 +8,15 @@ import { IngestReport, Problem } from '../schemas.js';
 /** Largest batch one request may carry. */
 const BODY_LIMIT = 64 * 1024 * 1024;
 const MAX_REASONS = 100;
+const YIELD_EVERY = 1000;
 
 /** Reads a request body as a list of (topic, payload) offers, or says why it cannot. */
 export function readMessageBatch(
   text: string,
   contentType: string,
 ): { ok: true; offers: ((live: LiveStore) => LiveIngestResult)[] } | { ok: false; reason: string } {
-  if (text.trim() === '') return { ok: false, reason: 'the body is empty: expected a JSON array of {topic, payload} or NDJSON' };
+  if (text.trim() === '')
+    return { ok: false, reason: 'the body is empty: expected a JSON array of {topic, payload} or NDJSON' };
   const ndjson = /ndjson|jsonl|json-seq/i.test(contentType);
   if (!ndjson) {
     let json: unknown;
@@ -44,7 +46,9 @@ export function readMessageBatch(
   lines.forEach((line, i) => {
     const parsed = parseNdjsonLine(line, i + 1);
     if (!parsed) return;
-    offers.push((live) => (parsed.ok ? live.ingest(parsed.message) : { outcome: 'rejected', reason: parsed.reason }));
+    offers.push((live) =>
+      parsed.ok ? live.ingest(parsed.message) : { outcome: 'rejected', reason: parsed.reason },
+    );
   });
   if (offers.length === 0) return { ok: false, reason: 'the NDJSON body has no lines' };
   return { ok: true, offers };
@@ -54,7 +58,9 @@ export function readMessageBatch(
 export const ingestRoutes: FastifyPluginAsyncZod<{ live: LiveStore }> = async (app, { live }) => {
   // This plugin reads its bodies itself, so a batch that is not JSON gets a reason, not a parser error.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) =>
+    done(null, body),
+  );
 
   app.post(
     '/api/messages',
@@ -75,8 +81,18 @@ export const ingestRoutes: FastifyPluginAsyncZod<{ live: LiveStore }> = async (a
       const text = typeof req.body === 'string' ? req.body : JSON.stringify(req.body ?? '');
       const batch = readMessageBatch(text, req.headers['content-type'] ?? '');
       if (!batch.ok) return sendProblem(reply, problem('WO_BAD_REQUEST', batch.reason));
-      const report: IngestReport = { received: 0, accepted: 0, duplicate: 0, late: 0, unknownDevice: 0, rejected: 0, rejections: [] };
-      batch.offers.forEach((offer, index) => {
+      const report: IngestReport = {
+        received: 0,
+        accepted: 0,
+        duplicate: 0,
+        late: 0,
+        unknownDevice: 0,
+        rejected: 0,
+        rejections: [],
+      };
+      for (const [index, offer] of batch.offers.entries()) {
+        // A big batch yields now and then, so MQTT, the clock and other requests keep going.
+        if (index > 0 && index % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
         const result = offer(live);
         report.received += 1;
         switch (result.outcome) {
@@ -94,16 +110,21 @@ export const ingestRoutes: FastifyPluginAsyncZod<{ live: LiveStore }> = async (a
             break;
           case 'rejected':
             report.rejected += 1;
-            if (report.rejections.length < MAX_REASONS) report.rejections.push({ index, reason: result.reason ?? 'rejected' });
+            if (report.rejections.length < MAX_REASONS)
+              report.rejections.push({ index, reason: result.reason ?? 'rejected' });
         }
-      });
+      }
       // Answer once what was accepted is in the database.
       await live.flush();
       if (report.rejected === report.received) {
         const reasons = report.rejections.map((r) => r.reason);
         return sendProblem(
           reply,
-          problem('WO_MESSAGE_REJECTED', `none of the ${report.received} messages was valid; first: ${reasons[0] ?? ''}`, reasons),
+          problem(
+            'WO_MESSAGE_REJECTED',
+            `none of the ${report.received} messages was valid; first: ${reasons[0] ?? ''}`,
+            reasons,
+          ),
         );
       }
       return report;
@@ -127,11 +148,17 @@ export const ingestRoutes: FastifyPluginAsyncZod<{ live: LiveStore }> = async (a
               processed: z.number(),
               rejected: z.number(),
             }),
-            rejections: z.array(z.object({ reason: z.string(), count: z.number(), lastDetail: z.string(), lastAt: z.number() })),
+            rejections: z.array(
+              z.object({ reason: z.string(), count: z.number(), lastDetail: z.string(), lastAt: z.number() }),
+            ),
           }),
         },
       },
     },
-    async () => ({ storeId: live.store?.id ?? null, stats: live.stats(), rejections: await live.rejections() }),
+    async () => ({
+      storeId: live.store?.id ?? null,
+      stats: live.stats(),
+      rejections: await live.rejections(),
+    }),
   );
 };

@@ -31,7 +31,11 @@ export const receiptRoutes: FastifyPluginAsyncZod<{ live: LiveStore }> = async (
     },
     async (req, reply) => {
       const receipt = await live.receipt(req.params.visitId);
-      if (!receipt) return sendProblem(reply, problem('WO_NOT_FOUND', `no receipt for visit "${req.params.visitId}" yet`));
+      if (!receipt)
+        return sendProblem(
+          reply,
+          problem('WO_NOT_FOUND', `no receipt for visit "${req.params.visitId}" yet`),
+        );
       return receipt;
     },
   );

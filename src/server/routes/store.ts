@@ -30,7 +30,11 @@ export const storeRoutes: FastifyPluginAsyncZod<{ live: LiveStore }> = async (ap
     },
     async (_req, reply) => {
       const store = live.store;
-      if (!store) return sendProblem(reply, problem('WO_NOT_FOUND', 'no store definition is loaded yet (PUT /api/store)'));
+      if (!store)
+        return sendProblem(
+          reply,
+          problem('WO_NOT_FOUND', 'no store definition is loaded yet (PUT /api/store)'),
+        );
       return store;
     },
   );
@@ -42,7 +46,8 @@ export const storeRoutes: FastifyPluginAsyncZod<{ live: LiveStore }> = async (ap
       schema: {
         tags: ['store'],
         summary: 'Load or replace the store definition (store.json, contract section 3)',
-        description: 'A definition that does not fit is rejected with the fields named, and the old one stays in use.',
+        description:
+          'A definition that does not fit is rejected with the fields named, and the old one stays in use.',
         body: z.unknown().describe('a store definition (store.json)'),
         response: { 200: StoreSummary, 400: Problem },
       },

@@ -19,7 +19,12 @@ export const visitRoutes: FastifyPluginAsyncZod<{ live: LiveStore }> = async (ap
         response: { 200: z.object({ visits: z.array(VisitSummary) }) },
       },
     },
-    async (req) => ({ visits: await live.visits({ limit: req.query.limit, ...(req.query.status ? { status: req.query.status } : {}) }) }),
+    async (req) => ({
+      visits: await live.visits({
+        limit: req.query.limit,
+        ...(req.query.status ? { status: req.query.status } : {}),
+      }),
+    }),
   );
 
   app.get(
@@ -34,7 +39,8 @@ export const visitRoutes: FastifyPluginAsyncZod<{ live: LiveStore }> = async (ap
     },
     async (req, reply) => {
       const found = await live.visit(req.params.visitId);
-      if (!found) return sendProblem(reply, problem('WO_NOT_FOUND', `no visit "${req.params.visitId}" in this store`));
+      if (!found)
+        return sendProblem(reply, problem('WO_NOT_FOUND', `no visit "${req.params.visitId}" in this store`));
       const { summary, visit, events } = found;
       return {
         ...summary,
@@ -43,7 +49,10 @@ export const visitRoutes: FastifyPluginAsyncZod<{ live: LiveStore }> = async (ap
         cart: Object.values(visit?.cart ?? {}).sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0)),
         openReviews: Object.entries(visit?.openReviews ?? {}).map(([eventId, r]) => ({ eventId, ...r })),
         // A ledger event is a plain JSON object; the schema names its common fields and keeps the rest.
-        events: events.map(({ seq, event }) => ({ seq, event: { ...event } as Record<string, unknown> & typeof event })),
+        events: events.map(({ seq, event }) => ({
+          seq,
+          event: { ...event } as Record<string, unknown> & typeof event,
+        })),
       };
     },
   );

@@ -192,6 +192,11 @@ interface CameraView {
   xMax: number;
   yMin: number;
   yMax: number;
+  /** 1/‖plane normal‖ of each frustum side plane (x = xMax·z and so on), for sphere culling. */
+  nxMin: number;
+  nxMax: number;
+  nyMin: number;
+  nyMax: number;
   /** Mean focal length (px), for metre-to-pixel sizes. */
   focal: number;
   /** The camera's clock offset (ms), cached for the noise settings it was computed with. */
@@ -231,12 +236,22 @@ function cameraView(camera: Camera): CameraView {
   const ok = [xMin, xMax, yMin, yMax].every(Number.isFinite);
   const wx = (xMax - xMin) * 0.1;
   const wy = (yMax - yMin) * 0.1;
+  const bx0 = ok ? xMin - wx : -Infinity;
+  const bx1 = ok ? xMax + wx : Infinity;
+  const by0 = ok ? yMin - wy : -Infinity;
+  const by1 = ok ? yMax + wy : Infinity;
+  // With infinite bounds the plane test must never cull: a zero factor makes every side test 0 > r false.
+  const inv = (b: number) => (Number.isFinite(b) ? 1 / Math.sqrt(1 + b * b) : 0);
   const view: CameraView = {
     model,
-    xMin: ok ? xMin - wx : -Infinity,
-    xMax: ok ? xMax + wx : Infinity,
-    yMin: ok ? yMin - wy : -Infinity,
-    yMax: ok ? yMax + wy : Infinity,
+    xMin: bx0,
+    xMax: bx1,
+    yMin: by0,
+    yMax: by1,
+    nxMin: inv(bx0),
+    nxMax: inv(bx1),
+    nyMin: inv(by0),
+    nyMax: inv(by1),
     focal: (model.fx + model.fy) / 2,
     clockOffset: 0,
     clockSeed: NaN,
@@ -247,7 +262,9 @@ function cameraView(camera: Camera): CameraView {
 }
 
 // Joint classes (COCO order): baseline confidence and relative pixel error of a detector.
-const CONF_BASE = [0.9, 0.9, 0.9, 0.84, 0.84, 0.88, 0.88, 0.8, 0.8, 0.72, 0.72, 0.78, 0.78, 0.78, 0.78, 0.72, 0.72];
+const CONF_BASE = [
+  0.9, 0.9, 0.9, 0.84, 0.84, 0.88, 0.88, 0.8, 0.8, 0.72, 0.72, 0.78, 0.78, 0.78, 0.78, 0.72, 0.72,
+];
 const SIGMA_REL = [0.7, 0.7, 0.7, 0.9, 0.9, 1, 1, 1.2, 1.2, 1.5, 1.5, 1.3, 1.3, 1.2, 1.2, 1.4, 1.4];
 const EXTREMITY = [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 1];
 /** Left/right partner of each joint. */
@@ -284,7 +301,8 @@ export function renderCameraFramesFlat(
 ): CameraFrame[] {
   const noise = resolveNoise(noiseIn);
   if (!Number.isFinite(t) || t < 0) throw new RangeError(`t: expected event time in ms ≥ 0, got ${t}`);
-  if (!Number.isInteger(frame) || frame < 0) throw new RangeError(`frame: expected an integer ≥ 0, got ${frame}`);
+  if (!Number.isInteger(frame) || frame < 0)
+    throw new RangeError(`frame: expected an integer ≥ 0, got ${frame}`);
   if (!Number.isInteger(count) || count < 0 || joints.length < count * FLAT_SKELETON_SIZE) {
     throw new RangeError(`count: expected ${FLAT_SKELETON_SIZE}·count ≤ joints.length, got count ${count}`);
   }
@@ -373,13 +391,16 @@ function renderOneCamera(
     const r = spheres[i * 4 + 3]!;
     const zc = R[6]! * cx + R[7]! * cy + R[8]! * cz + T[2]!;
     if (zc + r < NEAR) continue; // wholly behind the camera
-    if (zc - r > NEAR) {
-      const xn = (R[0]! * cx + R[1]! * cy + R[2]! * cz + T[0]!) / zc;
-      const yn = (R[3]! * cx + R[4]! * cy + R[5]! * cz + T[1]!) / zc;
-      const margin = r / (zc - r);
-      if (xn + margin < view.xMin || xn - margin > view.xMax || yn + margin < view.yMin || yn - margin > view.yMax) {
-        continue;
-      }
+    // Sphere against the four side planes of the view frustum (they pass through the camera centre).
+    const xc = R[0]! * cx + R[1]! * cy + R[2]! * cz + T[0]!;
+    const yc = R[3]! * cx + R[4]! * cy + R[5]! * cz + T[1]!;
+    if (
+      (xc - view.xMax * zc) * view.nxMax > r ||
+      (view.xMin * zc - xc) * view.nxMin > r ||
+      (yc - view.yMax * zc) * view.nyMax > r ||
+      (view.yMin * zc - yc) * view.nyMin > r
+    ) {
+      continue;
     }
     let inImage = 0;
     const o = i * FLAT_SKELETON_SIZE;
@@ -464,7 +485,8 @@ function renderOneCamera(
       for (let n = 0; n < nOccluders; n++) {
         const p = occluders[n]!;
         if (personDepth[p]! > depth[q]! - OCCLUSION_DEPTH_MARGIN) continue;
-        if (u < boxes[p * 4]! || u > boxes[p * 4 + 2]! || v < boxes[p * 4 + 1]! || v > boxes[p * 4 + 3]!) continue;
+        if (u < boxes[p * 4]! || u > boxes[p * 4 + 2]! || v < boxes[p * 4 + 1]! || v > boxes[p * 4 + 3]!)
+          continue;
         if (covers(p, u, v, uv, flags, view.focal / Math.max(personDepth[p]!, NEAR))) {
           flags[q] = 7; // 4 = occluded
           hidden++;
@@ -552,7 +574,14 @@ function renderOneCamera(
 }
 
 /** Whether person p's projected body (limb capsules, trunk, head) covers pixel (u, v). */
-function covers(p: number, u: number, v: number, uv: Float64Array, flags: Float64Array, pxPerM: number): boolean {
+function covers(
+  p: number,
+  u: number,
+  v: number,
+  uv: Float64Array,
+  flags: Float64Array,
+  pxPerM: number,
+): boolean {
   const b = p * J;
   for (let l = 0; l < LIMBS.length; l++) {
     const limb = LIMBS[l]!;
@@ -560,7 +589,10 @@ function covers(p: number, u: number, v: number, uv: Float64Array, flags: Float6
     const c = limb[1];
     const thick = limb[2];
     if ((flags[b + a]! & 1) === 0 || (flags[b + c]! & 1) === 0) continue;
-    if (segmentDist2(u, v, uv[(b + a) * 2]!, uv[(b + a) * 2 + 1]!, uv[(b + c) * 2]!, uv[(b + c) * 2 + 1]!) < (thick * pxPerM) ** 2) {
+    if (
+      segmentDist2(u, v, uv[(b + a) * 2]!, uv[(b + a) * 2 + 1]!, uv[(b + c) * 2]!, uv[(b + c) * 2 + 1]!) <
+      (thick * pxPerM) ** 2
+    ) {
       return true;
     }
   }
@@ -618,8 +650,11 @@ function noisyKeypoint(
     u += rng.normal(0, s);
     v += rng.normal(0, s);
   }
+  // A tenth of a pixel and a hundredth of confidence is finer than any detector: it keeps recordings small.
+  u = Math.round(u * 10) / 10;
+  v = Math.round(v * 10) / 10;
   if (!(u >= 0 && u < W && v >= 0 && v < H)) return [0, 0, 0];
-  return [Math.round(u * 100) / 100, Math.round(v * 100) / 100, Math.round(clamp(c, 0.001, 1) * 1000) / 1000];
+  return [u, v, Math.round(clamp(c, 0.01, 1) * 100) / 100];
 }
 
 function swapSides(keypoints: Keypoint[]): void {
@@ -643,7 +678,13 @@ function falseDetection(view: CameraView, rng: Rng, noise: CameraNoise): Pose | 
   const height = 1.5 + 0.45 * rng.next();
   const walking = rng.next() < 0.5;
   skeletonInto(
-    { position: [c[0]! + s * ray[0]!, c[1]! + s * ray[1]!], heading, height, walkPhase: rng.next() * 2 * Math.PI, walking },
+    {
+      position: [c[0]! + s * ray[0]!, c[1]! + s * ray[1]!],
+      heading,
+      height,
+      walkPhase: rng.next() * 2 * Math.PI,
+      walking,
+    },
     fakeSkeleton,
     0,
   );
@@ -651,17 +692,32 @@ function falseDetection(view: CameraView, rng: Rng, noise: CameraNoise): Pose | 
   const part = rng.next();
   const keep = part < 0.5 ? 0x1ffff : part < 0.75 ? 0x007ff : 0x1f800;
   const conf = 0.25 + 0.4 * rng.next();
-  const zc = m.R[6]! * fakeSkeleton[33]! + m.R[7]! * fakeSkeleton[34]! + m.R[8]! * fakeSkeleton[35]! + m.t[2]!;
-  const sigmaBase = Math.max(noise.pixelNoisePx, 1) * clamp((1.7 * view.focal) / Math.max(zc, NEAR) / 400, 0.5, 2.5);
+  const zc =
+    m.R[6]! * fakeSkeleton[33]! + m.R[7]! * fakeSkeleton[34]! + m.R[8]! * fakeSkeleton[35]! + m.t[2]!;
+  const sigmaBase =
+    Math.max(noise.pixelNoisePx, 1) * clamp((1.7 * view.focal) / Math.max(zc, NEAR) / 400, 0.5, 2.5);
   const fakeNoise: CameraNoise = { ...noise, pixelNoisePx: Math.max(noise.pixelNoisePx, 1) };
   const keypoints: Keypoint[] = new Array<Keypoint>(J);
   let reported = 0;
   for (let j = 0; j < J; j++) {
-    if ((keep & (1 << j)) === 0 || !projectInto(m, fakeSkeleton[j * 3]!, fakeSkeleton[j * 3 + 1]!, fakeSkeleton[j * 3 + 2]!, tmp)) {
+    if (
+      (keep & (1 << j)) === 0 ||
+      !projectInto(m, fakeSkeleton[j * 3]!, fakeSkeleton[j * 3 + 1]!, fakeSkeleton[j * 3 + 2]!, tmp)
+    ) {
       keypoints[j] = [0, 0, 0];
       continue;
     }
-    const kp = noisyKeypoint(tmp[0]!, tmp[1]!, conf * CONF_BASE[j]!, sigmaBase * 2, sigmaBase, m.width, m.height, rng, fakeNoise);
+    const kp = noisyKeypoint(
+      tmp[0]!,
+      tmp[1]!,
+      conf * CONF_BASE[j]!,
+      sigmaBase * 2,
+      sigmaBase,
+      m.width,
+      m.height,
+      rng,
+      fakeNoise,
+    );
     keypoints[j] = kp;
     if (kp[2] > 0) reported++;
   }
@@ -696,15 +752,33 @@ export function resolveNoise(noise: Partial<CameraNoise>): CameraNoise {
   for (const key of Object.keys(DEFAULT_CAMERA_NOISE) as (keyof CameraNoise)[]) {
     const v = out[key];
     if (typeof v !== 'number' || !Number.isFinite(v) || (key !== 'clockSeed' && v < 0)) {
-      throw new RangeError(`noise.${key}: expected a finite number${key === 'clockSeed' ? '' : ' ≥ 0'}, got ${String(v)}`);
+      throw new RangeError(
+        `noise.${key}: expected a finite number${key === 'clockSeed' ? '' : ' ≥ 0'}, got ${show(v)}`,
+      );
     }
-    if (PROBABILITIES.includes(key) && v > 1) throw new RangeError(`noise.${key}: expected a probability in [0, 1], got ${v}`);
+    if (PROBABILITIES.includes(key) && v > 1)
+      throw new RangeError(`noise.${key}: expected a probability in [0, 1], got ${v}`);
   }
-  if (out.falsePerFrame > 50) throw new RangeError(`noise.falsePerFrame: expected a mean ≤ 50, got ${out.falsePerFrame}`);
-  if (out.clockOffsetMs > 10_000) throw new RangeError(`noise.clockOffsetMs: expected ≤ 10000 ms, got ${out.clockOffsetMs}`);
+  if (out.falsePerFrame > 50)
+    throw new RangeError(`noise.falsePerFrame: expected a mean ≤ 50, got ${out.falsePerFrame}`);
+  if (out.clockOffsetMs > 10_000)
+    throw new RangeError(`noise.clockOffsetMs: expected ≤ 10000 ms, got ${out.clockOffsetMs}`);
   return out;
 }
 
 function clamp(v: number, lo: number, hi: number): number {
   return v < lo ? lo : v > hi ? hi : v;
+}
+
+/** A short, never-throwing rendering of a bad value for an error message. */
+function show(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null) {
+    return String(value);
+  }
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? typeof value : text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  } catch {
+    return typeof value;
+  }
 }

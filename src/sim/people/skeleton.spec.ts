@@ -17,7 +17,13 @@ const dist = (a: Vec3, b: Vec3) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b
 const at = (s: Skeleton, i: number) => s[COCO_JOINTS[i]!];
 const boneLengths = (s: Skeleton) => RIGID_BONES.map(([a, b]) => dist(at(s, a), at(s, b)));
 
-const standing = (height = 1.75): BodyState => ({ position: [0, 0], heading: 0, height, walkPhase: 0, walking: false });
+const standing = (height = 1.75): BodyState => ({
+  position: [0, 0],
+  heading: 0,
+  height,
+  walkPhase: 0,
+  walking: false,
+});
 
 const bodyState = fc.record({
   x: fc.double({ min: -20, max: 20, noNaN: true }),
@@ -48,7 +54,13 @@ const toState = (g: Generated): BodyState => ({
   walking: g.walking,
   lean: g.lean,
   ...(g.reach
-    ? { reach: { target: [g.x + g.reach.dx, g.y + g.reach.dy, g.reach.z], side: g.reach.side, amount: g.reach.amount } }
+    ? {
+        reach: {
+          target: [g.x + g.reach.dx, g.y + g.reach.dy, g.reach.z],
+          side: g.reach.side,
+          amount: g.reach.amount,
+        },
+      }
     : {}),
 });
 
@@ -147,7 +159,13 @@ describe('reaching', () => {
         for (const side of ['left', 'right'] as const) {
           const target: Vec3 = [2, 3, z];
           const stance = reachStance(target, [0, -1, 0], height);
-          const s = skeletonAt({ ...stance, height, walkPhase: 0, walking: false, reach: { target, side, amount: 1 } });
+          const s = skeletonAt({
+            ...stance,
+            height,
+            walkPhase: 0,
+            walking: false,
+            reach: { target, side, amount: 1 },
+          });
           expect(dist(s[`${side}_wrist`], target)).toBeLessThan(1e-6);
         }
       }
@@ -163,7 +181,12 @@ describe('reaching', () => {
           const facing: Vec3 = [Math.cos(angle), Math.sin(angle), 0];
           const target: Vec3 = [5, 5, z];
           const stance = reachStance(target, facing, 1.75);
-          const s = skeletonAt({ ...stance, walkPhase: 0, walking: false, reach: { target, side: 'right', amount: 1 } });
+          const s = skeletonAt({
+            ...stance,
+            walkPhase: 0,
+            walking: false,
+            reach: { target, side: 'right', amount: 1 },
+          });
           expect(dist(s.right_wrist, target)).toBeLessThan(1e-6);
           // The body stays on the aisle side of the shelf front.
           for (const j of ['left_hip', 'right_hip', 'left_ankle', 'right_ankle'] as const) {
@@ -220,7 +243,13 @@ describe('leaning on a shelf', () => {
 
 describe('flat skeletons', () => {
   it('skeletonInto writes the same numbers as skeletonAt at any offset', () => {
-    const state: BodyState = { position: [1, 2], heading: 0.3, walkPhase: 1, walking: true, reach: { target: [1.5, 2.2, 1], side: 'left', amount: 0.6 } };
+    const state: BodyState = {
+      position: [1, 2],
+      heading: 0.3,
+      walkPhase: 1,
+      walking: true,
+      reach: { target: [1.5, 2.2, 1], side: 'left', amount: 0.6 },
+    };
     const buf = new Float64Array(FLAT_SKELETON_SIZE * 3);
     skeletonInto(state, buf, FLAT_SKELETON_SIZE);
     expect(flatToSkeleton(buf, FLAT_SKELETON_SIZE)).toEqual(skeletonAt(state));
@@ -234,15 +263,15 @@ describe('bad input', () => {
     expect(() => skeletonAt({ ...standing(), heading: Infinity })).toThrow(/state\.heading/);
     expect(() => skeletonAt({ ...standing(), walkPhase: NaN })).toThrow(/state\.walkPhase/);
     expect(() => skeletonAt({ ...standing(), lean: 4 })).toThrow(/state\.lean/);
-    expect(() => skeletonAt({ ...standing(), reach: { target: [0, 0, NaN], side: 'left', amount: 1 } })).toThrow(
-      /state\.reach\.target/,
-    );
+    expect(() =>
+      skeletonAt({ ...standing(), reach: { target: [0, 0, NaN], side: 'left', amount: 1 } }),
+    ).toThrow(/state\.reach\.target/);
     expect(() =>
       skeletonAt({ ...standing(), reach: { target: [0, 0, 1], side: 'up' as 'left', amount: 1 } }),
     ).toThrow(/state\.reach\.side/);
-    expect(() => skeletonAt({ ...standing(), reach: { target: [0, 0, 1], side: 'left', amount: NaN } })).toThrow(
-      /state\.reach\.amount/,
-    );
+    expect(() =>
+      skeletonAt({ ...standing(), reach: { target: [0, 0, 1], side: 'left', amount: NaN } }),
+    ).toThrow(/state\.reach\.amount/);
     expect(() => skeletonInto(standing(), new Float64Array(10))).toThrow(/out: expected room/);
     expect(() => reachStance([0, 0, 1], [0, 0, 1])).toThrow(/facing/);
   });
@@ -251,7 +280,14 @@ describe('bad input', () => {
     fc.assert(
       fc.property(fc.double(), fc.double(), fc.double(), fc.double(), fc.double(), (x, h, ph, hd, a) => {
         try {
-          skeletonAt({ position: [x, 0], heading: hd, height: h, walkPhase: ph, walking: true, reach: { target: [0, 0, 1], side: 'left', amount: a } });
+          skeletonAt({
+            position: [x, 0],
+            heading: hd,
+            height: h,
+            walkPhase: ph,
+            walking: true,
+            reach: { target: [0, 0, 1], side: 'left', amount: a },
+          });
         } catch (e) {
           expect(e).toBeInstanceOf(RangeError);
         }

@@ -136,7 +136,15 @@ function placeTrunk(fr: Frame, f: number, l: number, u: number, out: Float64Arra
   out[o + 2] = fr.pz + u2;
 }
 
-function setFrame(fr: Frame, px: number, py: number, pz: number, heading: number, twist: number, lean: number): void {
+function setFrame(
+  fr: Frame,
+  px: number,
+  py: number,
+  pz: number,
+  heading: number,
+  twist: number,
+  lean: number,
+): void {
   fr.px = px;
   fr.py = py;
   fr.pz = pz;
@@ -252,7 +260,13 @@ const MAX_CROUCH = 1.3;
  * the feet stay under the hips). Writes [kneeF, kneeD, ankleF, ankleD] for left then right, as
  * forward and downward offsets from the hip point.
  */
-function legGeometry(d: BodyDimensions, gait: number, phase: number, crouch: number, out: Float64Array): void {
+function legGeometry(
+  d: BodyDimensions,
+  gait: number,
+  phase: number,
+  crouch: number,
+  out: Float64Array,
+): void {
   for (let s = 0; s < 2; s++) {
     const ph = phase + (s === 0 ? 0 : Math.PI);
     // Knee bent in swing (while the thigh moves forward), nearly straight in stance.
@@ -362,11 +376,14 @@ function reachPosture(
 export function skeletonInto(state: BodyState, out: Float64Array, offset = 0): void {
   const height = state.height ?? DEFAULT_HEIGHT;
   checkHeight(height, 'state.height');
-  const [x, y] = state.position;
+  const position: unknown = state.position;
+  const x = Array.isArray(position) ? (position[0] as number) : NaN;
+  const y = Array.isArray(position) ? (position[1] as number) : NaN;
   if (!Number.isFinite(x) || !Number.isFinite(y)) {
-    throw new RangeError(`state.position: expected two finite numbers (metres), got ${String(state.position)}`);
+    throw new RangeError(`state.position: expected two finite numbers (metres), got ${show(state.position)}`);
   }
-  if (!Number.isFinite(state.heading)) throw new RangeError(`state.heading: expected finite radians, got ${state.heading}`);
+  if (!Number.isFinite(state.heading))
+    throw new RangeError(`state.heading: expected finite radians, got ${state.heading}`);
   if (!Number.isFinite(state.walkPhase)) {
     throw new RangeError(`state.walkPhase: expected finite radians, got ${state.walkPhase}`);
   }
@@ -394,14 +411,15 @@ export function skeletonInto(state: BodyState, out: Float64Array, offset = 0): v
   let amount = 0;
   if (reach) {
     amount = reach.amount;
-    if (!Number.isFinite(amount)) throw new RangeError(`state.reach.amount: expected a number in [0, 1], got ${amount}`);
+    if (!Number.isFinite(amount))
+      throw new RangeError(`state.reach.amount: expected a number in [0, 1], got ${amount}`);
     amount = clamp(amount, 0, 1);
     const tg = reach.target;
     if (!Array.isArray(tg) || tg.length !== 3 || !tg.every(Number.isFinite)) {
-      throw new RangeError(`state.reach.target: expected [x, y, z] finite metres, got ${String(tg)}`);
+      throw new RangeError(`state.reach.target: expected [x, y, z] finite metres, got ${show(tg)}`);
     }
     if (reach.side !== 'left' && reach.side !== 'right') {
-      throw new RangeError(`state.reach.side: expected "left" or "right", got ${String(reach.side)}`);
+      throw new RangeError(`state.reach.side: expected "left" or "right", got ${show(reach.side)}`);
     }
     reachSide = reach.side === 'left' ? 1 : -1;
     if (amount > 0) {
@@ -451,12 +469,17 @@ export function skeletonInto(state: BodyState, out: Float64Array, offset = 0): v
     const ph = phase + (s === 0 ? 0 : Math.PI);
     const swing = -gait * ARM_SWING * Math.sin(ph);
     // Crouched or bent over, the free hand comes up toward the knee instead of hanging to the floor.
-    const elbowFlex = ELBOW_REST + gait * 0.3 * Math.max(0, swing / ARM_SWING) + 0.9 * crouch + 0.6 * Math.max(0, lean);
+    const elbowFlex =
+      ELBOW_REST + gait * 0.3 * Math.max(0, swing / ARM_SWING) + 0.9 * crouch + 0.6 * Math.max(0, lean);
     const so = offset + (5 + s) * 3;
     sh[0] = out[so]!;
     sh[1] = out[so + 1]!;
     sh[2] = out[so + 2]!;
     restArm(frame, d, side, swing, elbowFlex, sh, el, wr);
+    // Crouched low, a hanging arm would go through the floor: bring it forward onto the knee instead.
+    for (let lift = 1; lift <= 5 && Math.min(el[2]!, wr[2]!) < 0.03; lift++) {
+      restArm(frame, d, side, swing + 0.3 * lift, elbowFlex, sh, el, wr);
+    }
     if (reach && side === reachSide && amount > 0) {
       const tg = reach.target;
       goal[0] = wr[0]! + amount * (tg[0] - wr[0]!);
@@ -480,7 +503,14 @@ export function skeletonInto(state: BodyState, out: Float64Array, offset = 0): v
  * Elbow pole for a reach: at amount 0 the rest arm's own bend (so the pose is continuous), at 1
  * "down and outward, a little back", the way a hand reaches into a shelf.
  */
-function blendPole(fr: Frame, side: number, amount: number, s: Float64Array, e: Float64Array, w: Float64Array): Vec3 {
+function blendPole(
+  fr: Frame,
+  side: number,
+  amount: number,
+  s: Float64Array,
+  e: Float64Array,
+  w: Float64Array,
+): Vec3 {
   let ux = w[0]! - s[0]!;
   let uy = w[1]! - s[1]!;
   let uz = w[2]! - s[2]!;
@@ -507,7 +537,11 @@ function blendPole(fr: Frame, side: number, amount: number, s: Float64Array, e: 
   const qy = 0.7 * oy - 0.2 * ay;
   const qz = -1;
   const qn = Math.hypot(qx, qy, qz);
-  return [(1 - amount) * rx + (amount * qx) / qn, (1 - amount) * ry + (amount * qy) / qn, (1 - amount) * rz + (amount * qz) / qn];
+  return [
+    (1 - amount) * rx + (amount * qx) / qn,
+    (1 - amount) * ry + (amount * qy) / qn,
+    (1 - amount) * rz + (amount * qz) / qn,
+  ];
 }
 
 /** The 3D COCO-17 skeleton of a person in this body state (store frame, metres). */
@@ -539,7 +573,8 @@ export function reachStance(
 ): { position: [number, number]; heading: number } {
   checkHeight(height, 'height');
   const fn = Math.hypot(facing[0], facing[1]);
-  if (!(fn > 1e-6)) throw new RangeError('facing: expected a vector with a horizontal part (toward the aisle)');
+  if (!(fn > 1e-6))
+    throw new RangeError('facing: expected a vector with a horizontal part (toward the aisle)');
   const fx = facing[0] / fn;
   const fy = facing[1] / fn;
   const d = bodyDimensions(height);
@@ -562,4 +597,17 @@ function checkHeight(height: number, field: string): void {
 
 function clamp(v: number, lo: number, hi: number): number {
   return v < lo ? lo : v > hi ? hi : v;
+}
+
+/** A short, never-throwing rendering of a bad value for an error message. */
+function show(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null) {
+    return String(value);
+  }
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? typeof value : text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  } catch {
+    return typeof value;
+  }
 }

@@ -45,7 +45,9 @@ export const initial: Migration = {
     // seq orders the log; SQLite and PostgreSQL spell an auto-increment key differently.
     await db.schema
       .createTable('ledger_events')
-      .addColumn('seq', pg ? 'serial' : 'integer', (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
+      .addColumn('seq', pg ? 'serial' : 'integer', (c) =>
+        pg ? c.primaryKey() : c.primaryKey().autoIncrement(),
+      )
       .addColumn('store_id', 'text', (c) => c.notNull())
       .addColumn('visit_id', 'text', (c) => c.notNull())
       .addColumn('type', 'text', (c) => c.notNull())
@@ -81,7 +83,16 @@ export const initial: Migration = {
       .execute();
   },
   async down(db: Kysely<unknown>) {
-    for (const table of ['rejections', 'engine_state', 'receipts', 'ledger_events', 'visits', 'planogram', 'products', 'stores']) {
+    for (const table of [
+      'rejections',
+      'engine_state',
+      'receipts',
+      'ledger_events',
+      'visits',
+      'planogram',
+      'products',
+      'stores',
+    ]) {
       await db.schema.dropTable(table).ifExists().execute();
     }
   },

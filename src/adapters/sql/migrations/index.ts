@@ -1,4 +1,9 @@
-import { PostgresAdapter, type Kysely, type Migration as KyselyMigration, type MigrationProvider } from 'kysely';
+import {
+  PostgresAdapter,
+  type Kysely,
+  type Migration as KyselyMigration,
+  type MigrationProvider,
+} from 'kysely';
 import { initial } from './001_initial.js';
 
 /** One schema change; `up` and `down` run inside the migrator's transaction. */

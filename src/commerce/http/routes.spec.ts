@@ -1,0 +1,215 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TestGateway } from '../../adapters/payments/test-gateway.js';
+import { createCommerce, type Commerce } from '../commerce.js';
+import { LiveReceipts } from '../receipts/live.js';
+import { createCommerceRepo, type CommerceDb } from '../store/repo.js';
+import { openCommerceSqlite } from '../store/sqlite.js';
+import { demoCatalog, entered, manualClock, receiptIssued } from '../testing.js';
+import { commerceRoutes } from './routes.js';
+
+let app: FastifyInstance;
+let db: CommerceDb;
+let gateway: TestGateway;
+let commerce: Commerce;
+const clock = manualClock();
+const OP = { 'x-walkout-key': 'op' };
+
+beforeEach(async () => {
+  db = await openCommerceSqlite();
+  gateway = new TestGateway();
+  const live = new LiveReceipts();
+  commerce = createCommerce({
+    repo: createCommerceRepo(db),
+    gateway,
+    clock,
+    catalog: demoCatalog,
+    signingSecret: 's',
+    holdAmount: 5_000,
+    currency: 'USD',
+    live,
+    disputePolicy: { autoRefundLimitPerMonth: 100 },
+  });
+  app = Fastify();
+  await app.register(commerceRoutes, { prefix: '/api', commerce, live, operatorKey: 'op' });
+});
+afterEach(async () => {
+  await app.close();
+  await db.destroy();
+  gateway.close();
+});
+
+async function signUp(email = 'ana@example.com', card: string | null = 'tok_visa') {
+  const res = await app.inject({ method: 'POST', url: '/api/accounts', payload: { email } });
+  const body = res.json<{ account: { id: string }; accessToken: string }>();
+  const headers = { authorization: `Bearer ${body.accessToken}` };
+  if (card)
+    await app.inject({
+      method: 'POST',
+      url: '/api/me/payment-methods',
+      headers,
+      payload: { gatewayToken: card },
+    });
+  return { id: body.account.id, headers };
+}
+
+async function visit(visitId: string, card: string) {
+  await commerce.onVisitEvent(entered(visitId, card, clock.now(), 'card'));
+  await commerce.onVisitEvent(
+    receiptIssued(visitId, card, clock.now(), clock.now() + 1_000, [
+      { sku: 'choc-bar', quantity: 1, unitPrice: 300 },
+    ]),
+  );
+  for (let i = 0; i < 10; i++) {
+    await commerce.drainOutbox();
+    clock.advance(60_000);
+  }
+}
+
+describe('commerce routes', () => {
+  it('names the field and what was expected when input is bad', async () => {
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/api/accounts',
+      payload: { email: 'not-an-address' },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({
+      code: 'WO_BAD_REQUEST',
+      message: expect.stringMatching(/^email: expected an address/),
+    });
+    const missing = await app.inject({ method: 'POST', url: '/api/accounts', payload: { mail: 'a@b.co' } });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().message).toContain('email');
+    await signUp('dup@example.com', null);
+    expect(
+      (await app.inject({ method: 'POST', url: '/api/accounts', payload: { email: 'DUP@example.com' } }))
+        .statusCode,
+    ).toBe(409);
+  });
+
+  it('refuses shopper calls without a valid access token and gate calls without the key', async () => {
+    expect((await app.inject({ method: 'GET', url: '/api/me' })).statusCode).toBe(401);
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/me', headers: { authorization: 'Bearer acc_x.forged' } }))
+        .statusCode,
+    ).toBe(401);
+    expect(
+      (await app.inject({ method: 'POST', url: '/api/gate/admit', payload: { token: 'x' } })).statusCode,
+    ).toBe(401);
+  });
+
+  it('will not issue a QR code before a card is on file, and declines an unknown card token', async () => {
+    const { headers } = await signUp('nocard@example.com', null);
+    const qr = await app.inject({ method: 'POST', url: '/api/me/entry-tokens', headers, payload: {} });
+    expect(qr.statusCode).toBe(403);
+    const card = await app.inject({
+      method: 'POST',
+      url: '/api/me/payment-methods',
+      headers,
+      payload: { gatewayToken: 'tok_nonsense' },
+    });
+    expect(card.statusCode).toBe(402);
+  });
+
+  it('shows a receipt only to its shopper, by version, as JSON, HTML and PDF', async () => {
+    const ana = await signUp();
+    const bo = await signUp('bo@example.com', 'tok_mastercard');
+    await visit('v1', 'tok_visa');
+    const mine = await app.inject({ method: 'GET', url: '/api/receipts/v1', headers: ana.headers });
+    expect(mine.json()).toMatchObject({ latest: { version: 1, total: 330 } });
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/receipts/v1', headers: bo.headers })).statusCode,
+    ).toBe(404);
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/receipts/v1/html?version=1', headers: ana.headers }))
+        .body,
+    ).toContain('Dark Chocolate');
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/receipts/v1/html?version=7', headers: ana.headers }))
+        .statusCode,
+    ).toBe(404);
+    const pdf = await app.inject({ method: 'GET', url: '/api/receipts/v1/pdf', headers: ana.headers });
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/me/receipts', headers: ana.headers })).json().receipts,
+    ).toHaveLength(1);
+  });
+
+  it('queues a dispute above the limit for an operator, whose approval refunds it', async () => {
+    const ana = await signUp();
+    await visit('v2', 'tok_visa');
+    const d = await app.inject({
+      method: 'POST',
+      url: '/api/receipts/v2/disputes',
+      headers: ana.headers,
+      payload: { sku: 'choc-bar', kind: 'not-taken' },
+    });
+    expect(d.json()).toMatchObject({ status: 'queued', amount: 330 });
+    const wrongSku = await app.inject({
+      method: 'POST',
+      url: '/api/receipts/v2/disputes',
+      headers: ana.headers,
+      payload: { sku: 'fiji-500', kind: 'not-taken' },
+    });
+    expect(wrongSku.statusCode).toBe(400);
+    const queue = await app.inject({
+      method: 'GET',
+      url: '/api/operator/disputes?status=queued',
+      headers: OP,
+    });
+    expect(queue.json().disputes).toHaveLength(1);
+    const decided = await app.inject({
+      method: 'POST',
+      url: `/api/operator/disputes/${d.json().id}/decision`,
+      headers: OP,
+      payload: { approve: true, by: 'op-1' },
+    });
+    expect(decided.json()).toMatchObject({ status: 'approved' });
+    await commerce.drainOutbox();
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/receipts/v2', headers: ana.headers })).json().latest,
+    ).toMatchObject({ version: 2, net: 0 });
+  });
+
+  it('refuses a shopper who owes money at the gate until they settle', async () => {
+    const bo = await signUp('bo@example.com', 'tok_captureDeclined');
+    await visit('v3', 'tok_captureDeclined');
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/api/gate/admit',
+      headers: OP,
+      payload: { token: 'tok_captureDeclined', method: 'card' },
+    });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ reason: 'payment-due' });
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/me', headers: bo.headers })).json().account.status,
+    ).toBe('payment_due');
+    await app.inject({
+      method: 'POST',
+      url: '/api/me/payment-methods',
+      headers: bo.headers,
+      payload: { gatewayToken: 'tok_amex' },
+    });
+    expect((await app.inject({ method: 'POST', url: '/api/me/settle', headers: bo.headers })).json()).toEqual(
+      { queued: 1 },
+    );
+    await commerce.drainOutbox();
+    const qr = await app.inject({
+      method: 'POST',
+      url: '/api/me/entry-tokens',
+      headers: bo.headers,
+      payload: { party: 1 },
+    });
+    expect(qr.statusCode).toBe(201);
+    const admitted = await app.inject({
+      method: 'POST',
+      url: '/api/gate/admit',
+      headers: OP,
+      payload: { token: qr.json().token, t: clock.now() },
+    });
+    expect(admitted.json()).toMatchObject({ method: 'qr', party: 1 });
+  });
+});

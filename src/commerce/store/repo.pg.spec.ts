@@ -1,0 +1,86 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestGateway } from '../../adapters/payments/test-gateway.js';
+import { createCommerce } from '../commerce.js';
+import { demoCatalog, entered, manualClock, receiptIssued } from '../testing.js';
+import { createCommerceRepo, type CommerceTables } from './repo.js';
+import { migrateCommerce } from './sqlite.js';
+
+/**
+ * The commerce tables and the money flow on PostgreSQL (the fleet database), in a throwaway schema.
+ * Skips when PostgreSQL is not running, unless WALKOUT_REQUIRE_SERVICES=1, where it fails.
+ */
+const url = process.env.WALKOUT_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schema = `commerce_test_${process.pid}_${Date.now()}`;
+let available = true;
+try {
+  const probe = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  await probe.connect();
+  await probe.query(`CREATE SCHEMA ${schema}`);
+  await probe.end();
+} catch (e) {
+  if (process.env.WALKOUT_REQUIRE_SERVICES === '1')
+    throw new Error(`PostgreSQL at ${url} is required: ${String(e)}`, { cause: e });
+  available = false;
+}
+
+describe.skipIf(!available)('commerce on PostgreSQL', () => {
+  let db: Kysely<CommerceTables>;
+  beforeAll(async () => {
+    db = new Kysely<CommerceTables>({
+      dialect: new PostgresDialect({
+        pool: new pg.Pool({ connectionString: url, options: `-c search_path=${schema}`, max: 4 }),
+      }),
+    });
+    await migrateCommerce(db);
+  });
+  afterAll(async () => {
+    await db?.destroy();
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await c.end();
+  });
+
+  it('given a shopper who took a chocolate bar, the capture, the receipt and a refund land in PostgreSQL', async () => {
+    const clock = manualClock();
+    const gateway = new TestGateway();
+    const commerce = createCommerce({
+      repo: createCommerceRepo(db),
+      gateway,
+      clock,
+      catalog: demoCatalog,
+      signingSecret: 's',
+      holdAmount: 5_000,
+      currency: 'USD',
+    });
+    const { account } = await commerce.signUp('pg@example.com');
+    await commerce.addPaymentMethod(account.id, 'tok_visa_pg');
+    const { token } = await commerce.issueEntryToken(account.id);
+    expect(await commerce.admitToken(token, clock.now())).toMatchObject({ ok: true });
+    expect(await commerce.admitToken(token, clock.now())).toMatchObject({
+      ok: false,
+      reason: 'already-used',
+    });
+    expect(await commerce.onVisitEvent(entered('pv1', token, clock.now()))).toBe('handled');
+    expect(await commerce.onVisitEvent(entered('pv1', token, clock.now()))).toBe('duplicate');
+    await commerce.onVisitEvent(
+      receiptIssued('pv1', token, clock.now(), clock.now() + 1_000, [
+        { sku: 'choc-bar', quantity: 2, unitPrice: 300 },
+      ]),
+    );
+    await commerce.drainOutbox();
+    expect(gateway.capturedByReference().get('pv1')).toEqual({ charges: 1, amount: 660 });
+    const d = await commerce.disputeLine(account.id, 'pv1', {
+      sku: 'choc-bar',
+      kind: 'wrong-quantity',
+      quantity: 1,
+    });
+    expect(d.status).toBe('refunded');
+    await commerce.drainOutbox();
+    expect((await commerce.receiptHistory('pv1')).map((r) => r.net)).toEqual([660, 330]);
+    expect(await createCommerceRepo(db).jobs({ status: 'pending' })).toEqual([]);
+    gateway.close();
+  });
+});

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createTrackerState,
+  stepTracks,
+  torsoCentre,
+  type PersonCandidate,
+  type TrackerState,
+} from './tracks.js';
+
+/** A candidate whose every joint sits at (x, y, 1). */
+function at(t: number, x: number, y: number, extra: Partial<PersonCandidate> = {}): PersonCandidate {
+  const joints = new Float64Array(51);
+  for (let j = 0; j < 17; j++) {
+    joints[j * 3] = x;
+    joints[j * 3 + 1] = y;
+    joints[j * 3 + 2] = 1;
+  }
+  return { t, joints, mask: (1 << 17) - 1, centre: [x, y, 1], trackHint: null, sourceKey: null, ...extra };
+}
+
+function walk(state: TrackerState, from: number, to: number, stepMs: number, x0: number, vx: number) {
+  const steps = [];
+  for (let t = from; t <= to; t += stepMs)
+    steps.push(stepTracks(state, [at(t, x0 + (vx * (t - from)) / 1000, 2)], t));
+  return steps;
+}
+
+describe('a track through its life', () => {
+  it('is born tentative, confirmed on the third hit, keeps its id while the person walks', () => {
+    const s = createTrackerState();
+    const steps = walk(s, 0, 2000, 66, 1, 1.2);
+    expect(steps[0]!.born.map((t) => t.id)).toEqual(['track-1']);
+    expect(steps[0]!.confirmed).toEqual([]);
+    expect(steps[1]!.confirmed).toEqual([]);
+    expect(steps[2]!.confirmed.map((t) => t.id)).toEqual(['track-1']);
+    expect(s.tracks.map((t) => t.id)).toEqual(['track-1']);
+    expect(s.tracks[0]!.velocity[0]).toBeCloseTo(1.2, 1);
+    expect(s.tracks[0]!.bornPlace).toEqual([1, 2, 1]);
+  });
+
+  it('ages in event time, not frames: a slow camera keeps its track, a long gap ends it', () => {
+    const s = createTrackerState();
+    walk(s, 0, 1000, 250, 1, 0); // 4 fps
+    expect(s.tracks[0]!.confirmed).toBe(true);
+    const later = stepTracks(s, [], 1000 + 1400);
+    expect(later.ended).toEqual([]);
+    const gone = stepTracks(s, [], 1000 + 1600);
+    expect(gone.ended.map((t) => t.id)).toEqual(['track-1']);
+    expect(s.tracks).toEqual([]);
+    expect(s.lost.map((t) => t.id)).toEqual(['track-1']);
+  });
+
+  it('drops a tentative ghost quickly and never confirms it', () => {
+    const s = createTrackerState();
+    stepTracks(s, [at(0, 5, 5)], 0);
+    const r = stepTracks(s, [], 500);
+    expect(r.ended.map((t) => [t.id, t.confirmed])).toEqual([['track-1', false]]);
+    expect(s.lost).toEqual([]);
+  });
+
+  it('stitches a person who reappears where their motion leads, under the old id', () => {
+    const s = createTrackerState();
+    walk(s, 0, 1000, 100, 1, 1); // ends at x = 2 moving +x at 1 m/s
+    stepTracks(s, [], 2700); // lost
+    expect(s.tracks).toEqual([]);
+    const back = stepTracks(s, [at(3000, 3.6, 2)], 3000);
+    expect(back.revived.map((t) => t.id)).toEqual(['track-1']);
+    expect(back.born).toEqual([]);
+  });
+
+  it('does not stitch someone far from where the lost person could be', () => {
+    const s = createTrackerState();
+    walk(s, 0, 1000, 100, 1, 0);
+    stepTracks(s, [], 2700);
+    const other = stepTracks(s, [at(3000, 9, 7)], 3000);
+    expect(other.revived).toEqual([]);
+    expect(other.born.map((t) => t.id)).toEqual(['track-2']);
+  });
+
+  it('keeps two people apart and treats a fragment beside a track as no one new', () => {
+    const s = createTrackerState();
+    for (let t = 0; t <= 500; t += 100) stepTracks(s, [at(t, 1, 1), at(t, 3, 1)], t);
+    expect(s.tracks.map((t) => t.id)).toEqual(['track-1', 'track-2']);
+    const r = stepTracks(s, [at(600, 1, 1), at(600, 3, 1), at(600, 1.2, 1.1)], 600);
+    expect(r.born).toEqual([]);
+    expect(r.assignment.map((t) => t?.id ?? null)).toEqual(['track-1', 'track-2', null]);
+  });
+
+  it('follows an association hint and an external tracker id', () => {
+    const s = createTrackerState();
+    for (let t = 0; t <= 300; t += 100) stepTracks(s, [at(t, 1, 1), at(t, 1.6, 1)], t);
+    // Both candidates are nearer the other track, but the hints say who is who.
+    const r = stepTracks(
+      s,
+      [at(400, 1.35, 1, { trackHint: 'track-1' }), at(400, 1.25, 1, { trackHint: 'track-2' })],
+      400,
+    );
+    expect(r.assignment.map((t) => t!.id)).toEqual(['track-1', 'track-2']);
+  });
+
+  it('hands out the same ids in two independent runs (ids come from state)', () => {
+    const run = () => {
+      const s = createTrackerState();
+      walk(s, 0, 500, 100, 1, 0);
+      return s.tracks.map((t) => t.id);
+    };
+    expect(run()).toEqual(run());
+    expect(run()).toEqual(['track-1']);
+  });
+
+  it('rejects bad parameters by name', () => {
+    expect(() => createTrackerState({ gateM: 0 })).toThrow(/gateM/);
+    expect(() => createTrackerState({ confirmHits: 0 })).toThrow(/confirmHits/);
+    expect(() => createTrackerState({ velocityGain: 2 })).toThrow(/velocityGain/);
+    expect(() => createTrackerState({ stitchMs: -1 })).toThrow(/stitchMs/);
+  });
+
+  it('torsoCentre prefers shoulders and hips', () => {
+    const j = new Float64Array(51);
+    j[5 * 3] = 1;
+    j[6 * 3] = 1;
+    j[0] = 9;
+    expect(torsoCentre(j, (1 << 5) | (1 << 6) | 1)).toEqual([1, 0, 0]);
+    expect(torsoCentre(j, 1)).toEqual([9, 0, 0]);
+    expect(torsoCentre(j, 0)).toBeNull();
+  });
+});
