@@ -491,15 +491,17 @@ export function createCommerce(deps: CommerceDeps) {
 
   /** Pays for a visit at exit (round 0) or settles a due payment (round ≥ 1), then makes the receipt. */
   async function runSettle(row: OutboxRow, visitId: string, round: number): Promise<'done' | 'failed'> {
-    const visit = await repo.visit(visitId);
+    let visit = await repo.visit(visitId);
     if (!visit?.issued) return 'done';
-    const issued = visit.issued;
+    if (round === 0 && visit.holdStatus === 'pending') {
+      const hold = await repo.job(`hold:${visitId}`);
+      if (hold?.status === 'pending') throw new Deferred('waiting for the hold');
+      // The hold may have finished since the visit was read: read it again, or a held card would look unheld.
+      visit = (await repo.visit(visitId))!;
+    }
+    const issued = visit.issued!;
     const method = await methodOf(visit);
     if (round === 0) {
-      if (visit.holdStatus === 'pending') {
-        const hold = await repo.job(`hold:${visitId}`);
-        if (hold?.status === 'pending') throw new Deferred('waiting for the hold');
-      }
       const total = issued.total;
       let payment: ReceiptPayment;
       let patch: Partial<CommerceVisit>;

@@ -46,6 +46,7 @@ export function receiptIssued(
     type: 'ReceiptIssued',
     visitId,
     t: exitedAt + 1500,
+      version: 1,
     token,
     enteredAt,
     exitedAt,

@@ -102,3 +102,40 @@ describe('the engine on the separation of picks', () => {
     expect(shelf.map((s) => s.hypotheses[0]).map((h) => `${h!.quantity}×${h!.sku}`)).toEqual(['1×soap', '1×soap']);
   });
 });
+
+describe('the engine, given two shoppers and no cameras', () => {
+  function twoShoppers() {
+    const msgs: DeviceMessage[] = [
+      { kind: 'gate-scan', storeId: 's1', deviceId: 'gate-in', payload: { t: T0 + 500, token: 'alice' } },
+      { kind: 'gate-scan', storeId: 's1', deviceId: 'gate-in', payload: { t: T0 + 2500, token: 'bob' } },
+      ...shelfStream({ storeId: 's1', plates: levels, steps: [{ plateId: 'p6', at: T0 + 10_000, grams: -320 }], t0: T0, seconds: 30 }),
+      { kind: 'gate-pass', storeId: 's1', deviceId: 'gate-out', payload: { t: T0 + 25_000, direction: 'out' } },
+      { kind: 'gate-pass', storeId: 's1', deviceId: 'gate-out', payload: { t: T0 + 26_000, direction: 'out' } },
+    ].sort((a, b) => a.payload.t - b.payload.t);
+    const engine = createEngine(store);
+    const out = [...msgs.flatMap((m) => engine.ingest(m).outputs), ...engine.finish()];
+    return { engine, events: out.flatMap((o) => (o.type === 'visit' ? [o.event] : [])) };
+  }
+
+  it('charges the best guess and sends the event to review with both candidates', () => {
+    const { events } = twoShoppers();
+    const review = events.find((e) => e.type === 'ReviewRequested') as Extract<VisitEvent, { type: 'ReviewRequested' }>;
+    expect(review.reason.kind).toBe('shopper');
+    expect(review.shoppers.map((s) => s.probability)).toEqual([0.5, 0.5]);
+    const receipts = events.filter((e) => e.type === 'ReceiptIssued') as Extract<VisitEvent, { type: 'ReceiptIssued' }>[];
+    expect(receipts.map((r) => [r.token, r.lines.length, r.reviewed])).toEqual([['alice', 1, true], ['bob', 0, false]]);
+  });
+
+  it('when a reviewer moves the item to the other shopper, both receipts are re-issued as version 2', () => {
+    const { engine, events } = twoShoppers();
+    const review = events.find((e) => e.type === 'ReviewRequested') as Extract<VisitEvent, { type: 'ReviewRequested' }>;
+    const bob = events.find((e) => e.type === 'ShopperEntered' && e.token === 'bob')!.visitId;
+    const out = engine.settleReview({ eventId: review.eventId, visitId: bob, sku: 'soap', quantity: 1, by: 'reviewer-1', t: T0 + 60_000 });
+    const receipts = out.flatMap((o) => (o.type === 'visit' && o.event.type === 'ReceiptIssued' ? [o.event] : []));
+    expect(receipts.map((r) => [r.token, r.version, r.lines.map((l) => `${l.quantity}×${l.sku}`)])).toEqual([
+      ['alice', 2, []],
+      ['bob', 2, ['1×soap']],
+    ]);
+    expect(engine.visits().every((v) => Object.keys(v.openReviews).length === 0)).toBe(true);
+  });
+});

@@ -51,6 +51,8 @@ class Engine implements StoreEngine {
   private readonly scales = new Map<string, BasketScale>();
   private readonly byGtin: Map<string, Product>;
   private readonly plateHealth = new Map<string, string>();
+  /** What the store booked for each shelf event (signed quantity), so a review can undo its guess. */
+  private readonly charges = new Map<string, { visitId: string; sku: string; quantity: number }>();
   /** Products put back onto plates where they do not belong: plate → sku → count. */
   private readonly misplaced = new Map<string, Map<string, number>>();
   private healthCheckedAt = -Infinity;
@@ -131,15 +133,37 @@ class Engine implements StoreEngine {
   settleReview(decision: ReviewDecision): EngineOutput[] {
     const visit = [...this.visitsById.values()].find((v) => decision.eventId in v.openReviews);
     if (!visit) return [];
-    const outputs = this.emit({
-      type: 'ReviewSettled',
-      visitId: visit.visitId,
-      t: decision.t,
-      eventId: decision.eventId,
-      by: decision.by,
-      sku: decision.sku,
-      quantity: decision.quantity,
-    });
+    const outputs: EngineOutput[] = [];
+    const changed = new Set<string>();
+    // Undo the store's own guess, then book what the reviewer decided.
+    const guess = this.charges.get(decision.eventId);
+    if (guess) {
+      const base = { visitId: guess.visitId, t: decision.t, eventId: `${decision.eventId}-undo`, sku: guess.sku, quantity: Math.abs(guess.quantity), confidence: 1, source: 'shelf' as const };
+      outputs.push(...this.emit(guess.quantity > 0 ? { type: 'ItemReturned', ...base } : { type: 'ItemPicked', ...base }));
+      changed.add(guess.visitId);
+    }
+    if (decision.visitId !== null && decision.sku !== null && decision.quantity !== 0 && this.visitsById.has(decision.visitId)) {
+      const base = { visitId: decision.visitId, t: decision.t, eventId: `${decision.eventId}-settled`, sku: decision.sku, quantity: Math.abs(decision.quantity), confidence: 1, source: 'shelf' as const };
+      outputs.push(...this.emit(decision.quantity > 0 ? { type: 'ItemPicked', ...base } : { type: 'ItemReturned', ...base }));
+      changed.add(decision.visitId);
+    }
+    this.charges.delete(decision.eventId);
+    outputs.push(
+      ...this.emit({
+        type: 'ReviewSettled',
+        visitId: visit.visitId,
+        t: decision.t,
+        eventId: decision.eventId,
+        by: decision.by,
+        sku: decision.sku,
+        quantity: decision.quantity,
+      }),
+    );
+    // Receipts already issued are re-issued as a new version; the others settle as usual.
+    for (const id of changed) {
+      const v = this.visitsById.get(id);
+      if (v?.status === 'closed') outputs.push(...this.emit(issueReceipt(v, this.products, this.store.currency, decision.t)));
+    }
     return outputs;
   }
 
@@ -421,7 +445,8 @@ class Engine implements StoreEngine {
     let changing: number | null = null;
     for (const d of this.detectors.values()) {
       const since = d.changingSince;
-      if (since !== null && (changing === null || since < changing)) changing = since;
+      // A plate that stopped talking cannot settle: it must not hold receipts back.
+      if (since !== null && d.lastT >= watermark - 1500 && (changing === null || since < changing)) changing = since;
     }
     const settling = this.visits()
       .filter((v): v is Visit & { status: 'settling' } => v.status === 'settling')
@@ -461,6 +486,9 @@ class Engine implements StoreEngine {
   }
 
   private apply(event: VisitEvent): void {
+    if ((event.type === 'ItemPicked' || event.type === 'ItemReturned') && !event.eventId.endsWith('-undo') && !event.eventId.endsWith('-settled')) {
+      this.charges.set(event.eventId, { visitId: event.visitId, sku: event.sku, quantity: event.type === 'ItemPicked' ? event.quantity : -event.quantity });
+    }
     const next = evolveVisit(this.visitsById.get(event.visitId) ?? null, event);
     if (next) this.visitsById.set(event.visitId, next);
   }

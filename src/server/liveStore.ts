@@ -318,7 +318,7 @@ class Live implements LiveStore {
           if (event.type !== 'ReceiptIssued') continue;
           const receipt: StoredReceipt = {
             visitId: event.visitId,
-            version: 1,
+            version: event.version,
             shopper: event.token,
             enteredAt: event.enteredAt,
             exitedAt: event.exitedAt,

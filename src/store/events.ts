@@ -76,6 +76,8 @@ export type VisitEvent =
   | (Base & { type: 'ShopperExited' })
   | (Base & {
       type: 'ReceiptIssued';
+      /** 1 for the receipt at the exit; a review or refund that changes it issues the next version. */
+      version: number;
       token: string;
       enteredAt: number;
       exitedAt: number;

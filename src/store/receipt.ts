@@ -31,9 +31,9 @@ export function priceCart(
   return { lines, total: total + tax, tax };
 }
 
-/** The ReceiptIssued event that closes a settling visit. */
+/** The ReceiptIssued event that closes a settling visit, or the next version of a closed visit's receipt. */
 export function issueReceipt(
-  visit: Visit & { status: 'settling' },
+  visit: Visit & { status: 'settling' | 'closed' },
   products: ReadonlyMap<string, Product>,
   currency: string,
   t: number,
@@ -43,6 +43,7 @@ export function issueReceipt(
     type: 'ReceiptIssued',
     visitId: visit.visitId,
     t,
+    version: visit.status === 'closed' ? visit.receiptVersion + 1 : 1,
     token: visit.token,
     enteredAt: visit.enteredAt,
     exitedAt: visit.exitedAt,

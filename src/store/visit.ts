@@ -28,7 +28,7 @@ interface VisitCommon {
 export type Visit =
   | (VisitCommon & { status: 'open' })
   | (VisitCommon & { status: 'settling'; exitedAt: number })
-  | (VisitCommon & { status: 'closed'; exitedAt: number; issuedAt: number; total: number });
+  | (VisitCommon & { status: 'closed'; exitedAt: number; issuedAt: number; total: number; receiptVersion: number });
 
 /** Applies one ledger event to a visit (null before it began); unknown events leave it unchanged. */
 export function evolveVisit(visit: Visit | null, event: VisitEvent): Visit | null {
@@ -89,6 +89,7 @@ export function evolveVisit(visit: Visit | null, event: VisitEvent): Visit | nul
         issuedAt: event.t,
         total: event.total,
         reviewed: event.reviewed,
+        receiptVersion: event.version,
       };
     default:
       return visit;

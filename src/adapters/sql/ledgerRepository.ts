@@ -37,9 +37,10 @@ export function eventKey(event: VisitEvent): string {
     case 'MemberJoined':
     case 'PersonLeft':
       return `${event.gateId}@${event.t}`;
+    case 'ReceiptIssued':
+      return event.version === 1 ? '' : `v${event.version}`;
     case 'ShopperEntered':
     case 'ShopperExited':
-    case 'ReceiptIssued':
       return '';
   }
 }

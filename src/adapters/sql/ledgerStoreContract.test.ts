@@ -76,6 +76,7 @@ export function visitHistory(
       type: 'ReceiptIssued',
       visitId,
       t: t0 + 42_000,
+      version: 1,
       token,
       enteredAt: t0,
       exitedAt: t0 + 40_000,
