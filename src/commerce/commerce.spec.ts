@@ -201,6 +201,64 @@ describe('commerce', () => {
     });
   });
 
+  describe('given the engine revises a receipt after the exit', () => {
+    it('when a review lowers the total, then the difference is refunded and a revised version is issued', async () => {
+      const a = await shopper();
+      const t0 = clock.now();
+      await commerce.onVisitEvent(entered('r1', 'tok_visa', t0, 'card'));
+      const lines = [
+        { sku: 'choc-bar', quantity: 2, unitPrice: 300 },
+        { sku: 'fiji-500', quantity: 1, unitPrice: 249 },
+      ];
+      await commerce.onVisitEvent(receiptIssued('r1', 'tok_visa', t0, t0 + 1_000, lines));
+      const v2 = receiptIssued('r1', 'tok_visa', t0, t0 + 1_000, lines.slice(1), demoCatalog, 2);
+      expect(await commerce.onVisitEvent(v2)).toBe('handled');
+      expect(await commerce.onVisitEvent(v2)).toBe('duplicate');
+      await settleAll();
+      expect(gateway.ledger('r1')[0]).toMatchObject({ captured: 909, refunded: 660 });
+      const history = await commerce.receiptHistory('r1');
+      expect(history.map((r) => [r.version, r.reason, r.total, r.net])).toEqual([
+        [1, 'issued', 909, 909],
+        [2, 'revised', 249, 249],
+      ]);
+      expect(history[1]!.lines.map((l) => l.sku)).toEqual(['fiji-500']);
+      expect((await commerce.receipts(a.id)).length).toBe(2);
+    });
+
+    it('when a review raises the total, then the difference is charged once, and a stale version changes nothing', async () => {
+      await shopper();
+      const t0 = clock.now();
+      await commerce.onVisitEvent(entered('r2', 'tok_visa', t0, 'card'));
+      await commerce.onVisitEvent(
+        receiptIssued('r2', 'tok_visa', t0, t0 + 1_000, [{ sku: 'fiji-500', quantity: 1, unitPrice: 249 }]),
+      );
+      await settleAll();
+      await commerce.onVisitEvent(
+        receiptIssued(
+          'r2',
+          'tok_visa',
+          t0,
+          t0 + 1_000,
+          [{ sku: 'fiji-500', quantity: 2, unitPrice: 249 }],
+          demoCatalog,
+          2,
+        ),
+      );
+      await settleAll();
+      expect(
+        await commerce.onVisitEvent(receiptIssued('r2', 'tok_visa', t0, t0 + 1_000, [], demoCatalog, 1)),
+      ).toBe('duplicate');
+      const books = gateway.ledger('r2');
+      expect(books.reduce((s, b) => s + b.captured, 0)).toBe(498);
+      expect((await commerce.receiptHistory('r2')).at(-1)).toMatchObject({
+        version: 2,
+        reason: 'revised',
+        total: 498,
+        payment: { amount: 498 },
+      });
+    });
+  });
+
   describe('given a card that declines the capture', () => {
     it('then the account is payment_due, the gate refuses it, and settling with a new card lets it in again', async () => {
       const a = await shopper('bo@example.com', 'tok_captureDeclined');

@@ -19,6 +19,7 @@ import {
   paymentView,
   receiptText,
   refundedReceipt,
+  revisedReceipt,
   settledReceipt,
 } from './receipts/receipt.js';
 import { receiptHtml } from './receipts/html.js';
@@ -34,6 +35,7 @@ import type {
   Dispute,
   DisputeKind,
   EntryMethod,
+  IssuedVisit,
   PaymentMethod,
   Receipt,
   ReceiptPayment,
@@ -92,7 +94,10 @@ export interface DrainReport {
 /** The inbox key under which a visit event is recorded as handled (null: the money side ignores it). */
 export function inboxKey(event: VisitEvent): string | null {
   if (event.type === 'ShopperEntered') return `entered:${event.visitId}`;
-  if (event.type === 'ReceiptIssued') return `receipt:${event.visitId}`;
+  if (event.type === 'ReceiptIssued') {
+    const version = event.version ?? 1;
+    return version <= 1 ? `receipt:${event.visitId}` : `receipt:${event.visitId}:v${version}`;
+  }
   return null;
 }
 
@@ -328,7 +333,11 @@ export function createCommerce(deps: CommerceDeps) {
         const visit = await repo.visit(event.visitId, tx);
         if (!visit) return 'unknown-visit' as const;
         if (!(await repo.markInbox(inboxKey(event)!, clock.now(), tx))) return 'duplicate' as const;
-        const issued = {
+        const version = event.version ?? 1;
+        // An older version arriving after a newer one changes nothing.
+        if (visit.issued && (visit.issued.version ?? 1) >= version) return 'duplicate' as const;
+        const issued: IssuedVisit = {
+          version,
           exitedAt: event.exitedAt,
           issuedAt: event.t,
           lines: event.lines.map((l) => ({
@@ -342,8 +351,13 @@ export function createCommerce(deps: CommerceDeps) {
           currency: event.currency,
           reviewed: event.reviewed,
         };
-        await repo.updateVisit(event.visitId, { issued }, tx);
-        await repo.enqueue({ kind: 'settle', visitId: event.visitId, round: 0 }, clock.now(), tx);
+        if (visit.issued) {
+          // The engine revised a receipt (a review settled after the exit): charge or refund the difference.
+          await repo.enqueue({ kind: 'revise', visitId: event.visitId, version, issued }, clock.now(), tx);
+        } else {
+          await repo.updateVisit(event.visitId, { issued }, tx);
+          await repo.enqueue({ kind: 'settle', visitId: event.visitId, round: 0 }, clock.now(), tx);
+        }
         return 'handled' as const;
       });
       wake();
@@ -668,6 +682,78 @@ export function createCommerce(deps: CommerceDeps) {
     });
   }
 
+  /** A later version of the engine's receipt: refund or charge the difference, then a `revised` receipt version. */
+  async function runRevise(
+    row: OutboxRow,
+    visitId: string,
+    version: number,
+    issued: IssuedVisit,
+  ): Promise<void> {
+    const visit = await repo.visit(visitId);
+    if (!visit?.issued || (visit.issued.version ?? 1) >= version) return;
+    if (visit.paymentStatus === 'open') {
+      const settle = await repo.job(`settle:${visitId}:0`);
+      if (settle?.status === 'pending') throw new Deferred('waiting for the payment at exit');
+    }
+    const delta = issued.total - visit.issued.total;
+    const method = await methodOf(visit);
+    const paid =
+      visit.paymentStatus === 'captured' ||
+      visit.paymentStatus === 'charged' ||
+      visit.paymentStatus === 'settled' ||
+      visit.paymentStatus === 'released';
+    const patch: Partial<CommerceVisit> = { issued };
+    let payment: ReceiptPayment | undefined;
+    if (visit.paymentStatus === 'due') {
+      const dueAmount = Math.max(0, visit.dueAmount + delta);
+      patch.dueAmount = dueAmount;
+      payment = paymentView('due', dueAmount, method, null);
+    } else if (paid && delta < 0 && visit.chargeId) {
+      const chargeId = visit.chargeId;
+      await withTimeout(gatewayTimeoutMs, () =>
+        gateway.refund({ chargeId, amount: -delta, idempotencyKey: `revise:${visitId}:${version}` }),
+      );
+      payment = paymentView(
+        visit.paymentStatus === 'settled' ? 'settled' : 'captured',
+        visit.chargedAmount + delta,
+        method,
+        chargeId,
+      );
+      patch.chargedAmount = visit.chargedAmount + delta;
+    } else if (paid && delta > 0) {
+      if (!method) throw new GatewayError('declined', 'no_payment_method', 'no payment method on file');
+      const c = await withTimeout(gatewayTimeoutMs, () =>
+        gateway.charge({
+          amount: delta,
+          currency: issued.currency,
+          paymentMethod: method.gatewayToken,
+          reference: visitId,
+          idempotencyKey: `charge:${visitId}:v${version}`,
+        }),
+      );
+      // Refunds go against the main charge; a first charge after a released hold becomes the main one.
+      if (!visit.chargeId) {
+        patch.chargeId = c.chargeId;
+        patch.paymentStatus = 'charged';
+      }
+      patch.chargedAmount = visit.chargedAmount + c.amount;
+      payment = paymentView('charged', visit.chargedAmount + c.amount, method, visit.chargeId ?? c.chargeId);
+    }
+    await repo.transaction(async (tx) => {
+      await repo.updateVisit(visitId, patch, tx);
+      const prev = (await repo.receiptHistory(visitId, tx)).at(-1);
+      if (prev) {
+        const next = revisedReceipt(
+          prev,
+          firstReceipt({ ...visit, issued }, catalog, payment ?? prev.payment),
+        );
+        await repo.insertReceipt(next, clock.now(), tx);
+        await enqueueDeliveries(next, tx);
+      }
+      await repo.finishJob(row.id, clock.now(), tx);
+    });
+  }
+
   async function runDelivery(
     receiptId: string,
     channel: 'email' | 'webhook' | 'live',
@@ -730,6 +816,10 @@ export function createCommerce(deps: CommerceDeps) {
           return 'done';
         case 'refund':
           await runRefund(row, job.disputeId);
+          return 'done';
+        case 'revise':
+          await runRevise(row, job.visitId, job.version, job.issued);
+          if ((await repo.job(row.key))?.status === 'pending') await repo.finishJob(row.id, clock.now());
           return 'done';
         case 'deliver':
           await runDelivery(job.receiptId, job.channel, job.target);

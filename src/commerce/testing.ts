@@ -34,6 +34,7 @@ export function receiptIssued(
   exitedAt: number,
   lines: { sku: string; quantity: number; unitPrice: number; grams?: number }[],
   catalog: Catalog = demoCatalog,
+  version = 1,
 ): VisitEvent {
   let total = 0;
   let tax = 0;
@@ -46,7 +47,7 @@ export function receiptIssued(
     type: 'ReceiptIssued',
     visitId,
     t: exitedAt + 1500,
-      version: 1,
+    version,
     token,
     enteredAt,
     exitedAt,

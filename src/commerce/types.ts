@@ -54,6 +54,8 @@ export interface CommerceVisit {
 
 /** The facts of a ReceiptIssued event that the money side keeps. */
 export interface IssuedVisit {
+  /** The engine's receipt version (1 at the exit; higher after a review changed it). */
+  version?: number;
   exitedAt: number;
   issuedAt: number;
   lines: { sku: string; quantity: number; unitPrice: number; grams?: number }[];
@@ -110,7 +112,7 @@ export interface Receipt {
   currency: string;
   payment: ReceiptPayment;
   reviewed: boolean;
-  reason: 'issued' | 'refund' | 'settled';
+  reason: 'issued' | 'refund' | 'settled' | 'revised';
 }
 
 export type DisputeKind = 'not-taken' | 'wrong-quantity';

@@ -106,11 +106,11 @@ describe('the engine on the separation of picks', () => {
 describe('the engine, given two shoppers and no cameras', () => {
   function twoShoppers() {
     const msgs: DeviceMessage[] = [
-      { kind: 'gate-scan', storeId: 's1', deviceId: 'gate-in', payload: { t: T0 + 500, token: 'alice' } },
-      { kind: 'gate-scan', storeId: 's1', deviceId: 'gate-in', payload: { t: T0 + 2500, token: 'bob' } },
+      { kind: 'gate-scan', storeId: 's1', deviceId: 'gate-in', payload: { t: T0 + 500, token: 'alice' } } as const,
+      { kind: 'gate-scan', storeId: 's1', deviceId: 'gate-in', payload: { t: T0 + 2500, token: 'bob' } } as const,
       ...shelfStream({ storeId: 's1', plates: levels, steps: [{ plateId: 'p6', at: T0 + 10_000, grams: -320 }], t0: T0, seconds: 30 }),
-      { kind: 'gate-pass', storeId: 's1', deviceId: 'gate-out', payload: { t: T0 + 25_000, direction: 'out' } },
-      { kind: 'gate-pass', storeId: 's1', deviceId: 'gate-out', payload: { t: T0 + 26_000, direction: 'out' } },
+      { kind: 'gate-pass', storeId: 's1', deviceId: 'gate-out', payload: { t: T0 + 25_000, direction: 'out' } } as const,
+      { kind: 'gate-pass', storeId: 's1', deviceId: 'gate-out', payload: { t: T0 + 26_000, direction: 'out' } } as const,
     ].sort((a, b) => a.payload.t - b.payload.t);
     const engine = createEngine(store);
     const out = [...msgs.flatMap((m) => engine.ingest(m).outputs), ...engine.finish()];

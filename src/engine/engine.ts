@@ -1,6 +1,8 @@
 import type { DeviceMessage } from '../protocol/messages.js';
 import type { Product, StoreDefinition } from '../protocol/store.js';
-import { attributeWithoutCameras, visitsPresent } from '../perception/attribution/assign.js';
+import { attributeByHands, attributeWithoutCameras, visitsPresent, type VisitReach } from '../perception/attribution/assign.js';
+import { TrackIdentity } from '../perception/attribution/identity.js';
+import { createVision, type Vision } from '../perception/vision/vision.js';
 import { explainWithSplits } from '../perception/weight/hypotheses.js';
 import { buildShelfLayout, type ShelfLayout } from '../perception/weight/layout.js';
 import { DEFAULT_PLATE_OPTIONS, PlateDetector } from '../perception/weight/plateDetector.js';
@@ -51,6 +53,9 @@ class Engine implements StoreEngine {
   private readonly scales = new Map<string, BasketScale>();
   private readonly byGtin: Map<string, Product>;
   private readonly plateHealth = new Map<string, string>();
+  private vision: Vision | null = null;
+  private readonly identity: TrackIdentity;
+  private visionAt = -Infinity;
   /** What the store booked for each shelf event (signed quantity), so a review can undo its guess. */
   private readonly charges = new Map<string, { visitId: string; sku: string; quantity: number }>();
   /** Products put back onto plates where they do not belong: plate → sku → count. */
@@ -68,6 +73,7 @@ class Engine implements StoreEngine {
     this.byGtin = new Map(store.products.filter((p) => p.gtin).map((p) => [p.gtin!.padStart(14, '0'), p]));
     this.grouper = new ShelfChangeGrouper(this.layout);
     this.gates = new GateSessions();
+    this.identity = new TrackIdentity(store);
     this.knownGates = new Set(store.gates.map((g) => g.id));
     this.knownCameras = new Set(store.cameras.map((c) => c.id));
     const minDelta = Math.max(3, Math.min(DEFAULT_PLATE_OPTIONS.minDeltaGrams, 0.4 * this.layout.lightestGrams));
@@ -118,6 +124,7 @@ class Engine implements StoreEngine {
     const end = this.merge.now;
     // Let time run on past the end, so every held message, change and receipt comes out.
     outputs.push(...this.process(this.merge.release(end)));
+    outputs.push(...this.stepVision(Infinity, true));
     outputs.push(...this.closeShelfChanges(Infinity));
     for (const [cartId, cart] of [...this.carts]) {
       this.carts.delete(cartId);
@@ -187,6 +194,7 @@ class Engine implements StoreEngine {
     const released = this.merge.release();
     if (released.length === 0 && this.grouper.pendingSince === null && !this.anySettling() && this.carts.size === 0) return [];
     const outputs = this.process(released);
+    outputs.push(...this.stepVision(this.merge.watermark, false));
     outputs.push(...this.closeShelfChanges(this.merge.watermark));
     for (const cart of this.carts.values()) outputs.push(...this.cartOutputs(cart.expire(this.merge.watermark)));
     outputs.push(...this.checkPlateHealth(this.merge.watermark));
@@ -207,10 +215,14 @@ class Engine implements StoreEngine {
         case 'plate-weight': {
           const det = this.detectors.get(m.deviceId)!;
           for (const change of det.push(m.payload.t, m.payload.hz, m.payload.grams)) this.grouper.add(change);
-          // Shelf changes close as the plates' own data moves on, not only at the watermark.
-          outputs.push(...this.closeShelfChanges(m.payload.t));
           break;
         }
+        case 'camera-poses':
+          this.visionStage().ingestPoses(m.deviceId, m.payload);
+          break;
+        case 'tracker-people':
+          this.visionStage().ingestTrackerPeople(m.deviceId, m.payload);
+          break;
         case 'gate-scan':
           outputs.push(
             ...this.emitAll(
@@ -221,9 +233,15 @@ class Engine implements StoreEngine {
         case 'gate-pass':
           outputs.push(
             ...this.emitAll(
-              this.gates.pass(m.deviceId, m.payload.t, m.payload.direction, this.visits(), (c) =>
-                // Without tracks, the visit that came in first is the likeliest to leave first.
-                [...c].sort((a, b) => a.enteredAt - b.enteredAt || (a.visitId < b.visitId ? -1 : 1))[0],
+              this.gates.pass(
+                m.deviceId,
+                m.payload.t,
+                m.payload.direction,
+                this.visits(),
+                (c) =>
+                  // The visit whose people are at the exit; without tracks, the one that came in first.
+                  this.identity.nearestToExit(c, m.payload.t) ??
+                  [...c].sort((a, b) => a.enteredAt - b.enteredAt || (a.visitId < b.visitId ? -1 : 1))[0],
               ),
             ),
           );
@@ -267,6 +285,45 @@ class Engine implements StoreEngine {
       }
     }
     return outputs;
+  }
+
+  private visionStage(): Vision {
+    return (this.vision ??= createVision(this.store));
+  }
+
+  /** Runs the camera side up to the watermark (every 50 ms of event time), binds tracks to visits, and emits 3D people. */
+  private stepVision(watermark: number, force: boolean): EngineOutput[] {
+    if (!this.vision || (!force && watermark - this.visionAt < 50)) return [];
+    this.visionAt = watermark;
+    const { frames } = this.vision.advance(watermark);
+    this.identity.update(this.vision.tracks(), this.visits(), Number.isFinite(watermark) ? watermark : this.merge.now);
+    return frames.map((frame) => ({
+      type: 'people' as const,
+      frame: {
+        t: frame.t,
+        people: frame.people.map((p) => {
+          const visitId = this.identity.sessionOf(p.id);
+          return { ...p, session: visitId ? (this.visitsById.get(visitId)?.token ?? null) : null };
+        }),
+      },
+    }));
+  }
+
+  /** Who made a change: by the hands near its plates when cameras see them, else by who was present. */
+  private attribute(change: MeasuredShelfChange, present: Visit[]) {
+    if (!this.vision || present.length <= 1) return attributeWithoutCameras(present);
+    const byVisit = new Map<string, number>();
+    let unknownM = Infinity;
+    for (const p of change.plates) {
+      const info = this.layout.plates.get(p.plateId)!;
+      for (const near of this.vision.handsNear(info.plate.box, info.plate.facing, change.startT - 1500, change.endT + 500)) {
+        const visitId = this.identity.sessionOf(near.trackId);
+        if (visitId === null) unknownM = Math.min(unknownM, near.minDistanceM);
+        else byVisit.set(visitId, Math.min(byVisit.get(visitId) ?? Infinity, near.minDistanceM));
+      }
+    }
+    const reaches: VisitReach[] = [...byVisit].map(([visitId, distanceM]) => ({ visitId, distanceM }));
+    return attributeByHands(present, reaches, unknownM);
   }
 
   /** Once a second of event time: plates that went silent, stuck or wild, and back (on change only). */
@@ -395,7 +452,7 @@ class Engine implements StoreEngine {
       change.startT,
       change.endT,
     );
-    const shoppers = attributeWithoutCameras(present);
+    const shoppers = this.attribute(change, present);
     const best = hypotheses[0];
     const who = shoppers[0];
     if (best) this.noteMisplaced(change, best);

@@ -3,19 +3,30 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+
+// Simulations take seconds each; on a busy 2-core machine, many.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 import { readRecordingSync } from '../adapters/files/recording.js';
 import { parseMessage } from '../protocol/topics.js';
 import { parseStoreDefinition } from '../protocol/store.js';
 import { Truth } from '../protocol/results.js';
 import { demoStore } from './demoStore.js';
 import { SCENARIO_NAMES, SCENARIOS, scenarioByName, simulate, simulateLive, SUITES } from './scenarios.js';
+import { cameraStage } from './cameraStage.js';
+import { runScenario } from './scenario.js';
 import { largeStore, platesOf, smallStore } from './stores.js';
 import { messageLine, writeSimulation } from './write.js';
 
 const digest = (lines: string[]) => createHash('sha256').update(lines.join('\n')).digest('hex');
 const weights1 = simulate('weights', 1);
-const standard1 = simulate('standard', 1);
+// The full standard run without cameras (fast), and a short run of it with cameras.
+const standard1 = simulate('standard', 1, { cameraStage: null });
+const shortWithCameras = () =>
+  runScenario(smallStore(1), { ...SCENARIOS.standard, visits: 4, windowS: 20 }, 1, {
+    cameraStage: cameraStage(),
+  });
+const cams1 = shortWithCameras();
 
 describe('stores', () => {
   it('the small store is about 10 × 8 m with 4 gondolas of 4–5 shelves, 0.3 m plates and 6–8 cameras', () => {
@@ -59,7 +70,9 @@ describe('stores', () => {
     expect(sim.lookAlikes.length).toBeGreaterThan(3);
     const mean = new Map(s.products.map((p) => [p.sku, p.weight.mean]));
     const sideBySide = sim.lookAlikes.filter((group) => {
-      const shelves = new Set(group.flatMap((sku) => platesBySku.get(sku)!.map((id) => plates.get(id)!.shelf)));
+      const shelves = new Set(
+        group.flatMap((sku) => platesBySku.get(sku)!.map((id) => plates.get(id)!.shelf)),
+      );
       const w = group.map((sku) => mean.get(sku)!);
       return shelves.size === 1 && Math.max(...w) - Math.min(...w) <= 5;
     });
@@ -72,9 +85,13 @@ describe('stores', () => {
 
   it('projects a floor point under a camera into its image', () => {
     for (const cam of smallStore(1).definition.cameras) {
-      const C = [0, 1, 2].map((i) => -(cam.R[0]![i]! * cam.t[0] + cam.R[1]![i]! * cam.t[1] + cam.R[2]![i]! * cam.t[2]));
+      const C = [0, 1, 2].map(
+        (i) => -(cam.R[0]![i]! * cam.t[0] + cam.R[1]![i]! * cam.t[1] + cam.R[2]![i]! * cam.t[2]),
+      );
       const X = [C[0]!, C[1]!, 0];
-      const xc = [0, 1, 2].map((i) => cam.R[i]![0]! * X[0]! + cam.R[i]![1]! * X[1]! + cam.R[i]![2]! * X[2]! + cam.t[i]!);
+      const xc = [0, 1, 2].map(
+        (i) => cam.R[i]![0]! * X[0]! + cam.R[i]![1]! * X[1]! + cam.R[i]![2]! * X[2]! + cam.t[i]!,
+      );
       expect(xc[2]).toBeGreaterThan(2.5); // in front of the camera, about the ceiling height away
       const u = cam.K[0]![0]! * (xc[0]! / xc[2]!) + cam.K[0]![2]!;
       const v = cam.K[1]![1]! * (xc[1]! / xc[2]!) + cam.K[1]![2]!;
@@ -97,13 +114,15 @@ describe('simulate', () => {
   });
 
   it('with cameras too', () => {
-    const again = simulate('standard', 1);
-    expect(digest(again.messages.map(messageLine))).toBe(digest(standard1.messages.map(messageLine)));
+    const again = shortWithCameras();
+    expect(cams1.messages.some((m) => m.topic.includes('/cameras/'))).toBe(true);
+    expect(digest(again.messages.map(messageLine))).toBe(digest(cams1.messages.map(messageLine)));
   });
 
   it.each([
     ['weights', weights1],
     ['standard', standard1],
+    ['standard with cameras', cams1],
   ] as const)('%s: every message fits the contract, the store and the truth parse', (_name, sim) => {
     for (const m of sim.messages) {
       const parsed = parseMessage(m.topic, m.payload);
@@ -117,7 +136,15 @@ describe('simulate', () => {
     expect(weights1.messages.some((m) => m.topic.includes('/cameras/'))).toBe(false);
     expect(weights1.store.cameras).toHaveLength(0);
     const maxAtOnce = (people: { enterAt: number; exitAt: number }[]) => {
-      const ev = people.flatMap((p) => [[p.enterAt, 1], [p.exitAt, -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      const ev = people
+        .flatMap(
+          (p) =>
+            [
+              [p.enterAt, 1],
+              [p.exitAt, -1],
+            ] as const,
+        )
+        .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
       let n = 0;
       let max = 0;
       for (const [, d] of ev) max = Math.max(max, (n += d));
@@ -127,17 +154,23 @@ describe('simulate', () => {
     expect(maxAtOnce(standard1.people)).toBeLessThanOrEqual(8);
     expect(maxAtOnce(standard1.people)).toBeGreaterThanOrEqual(4);
     expect(standard1.truth.shoppers).toHaveLength(30);
-    expect(standard1.messages.some((m) => m.topic.includes('/cameras/'))).toBe(true);
     expect(standard1.span.to - standard1.span.from).toBeGreaterThan(9 * 60_000);
   });
 
   it('sends weights at 60 Hz in 12-sample packets, and gate scans, groups and exits as the contract says', () => {
     const sim = standard1;
-    const weight = sim.messages.find((m) => m.topic.endsWith('/weight'))!.payload as { hz: number; grams: number[] };
+    const weight = sim.messages.find((m) => m.topic.endsWith('/weight'))!.payload as {
+      hz: number;
+      grams: number[];
+    };
     expect(weight.hz).toBe(60);
     expect(weight.grams).toHaveLength(12);
     const gate = (leaf: string, dir?: string) =>
-      sim.messages.filter((m) => m.topic.endsWith(leaf) && (dir === undefined || (m.payload as { direction?: string }).direction === dir));
+      sim.messages.filter(
+        (m) =>
+          m.topic.endsWith(leaf) &&
+          (dir === undefined || (m.payload as { direction?: string }).direction === dir),
+      );
     const scans = gate('/scan');
     expect(new Set(scans.map((m) => (m.payload as { token: string }).token)).size).toBe(30);
     // Every person passes in once and out once; duplicates on the network may repeat a message.
@@ -147,7 +180,9 @@ describe('simulate', () => {
     // Groups: extra people pass in within 10 s of their scan.
     for (const v of sim.truth.visits) {
       const ps = sim.people.filter((p) => p.token === v.shopper);
-      expect(Math.max(...ps.map((p) => p.enterAt)) - Math.min(...ps.map((p) => p.enterAt))).toBeLessThan(10_000);
+      expect(Math.max(...ps.map((p) => p.enterAt)) - Math.min(...ps.map((p) => p.enterAt))).toBeLessThan(
+        10_000,
+      );
     }
     expect(sim.truth.visits.some((v) => v.people.length > 1)).toBe(true);
   });
@@ -159,9 +194,12 @@ describe('simulate', () => {
         const key = `${e.shopper}|${e.sku}`;
         net.set(key, (net.get(key) ?? 0) + (e.action === 'pick' ? 1 : -1));
       }
-      for (const s of sim.truth.shoppers) for (const it of s.items) expect(net.get(`${s.shopper}|${it.sku}`)).toBe(it.quantity);
+      for (const s of sim.truth.shoppers)
+        for (const it of s.items) expect(net.get(`${s.shopper}|${it.sku}`)).toBe(it.quantity);
       const total = [...net.values()].filter((n) => n > 0).reduce((a, b) => a + b, 0);
-      expect(sim.truth.shoppers.reduce((n, s) => n + s.items.reduce((k, i) => k + i.quantity, 0), 0)).toBe(total);
+      expect(sim.truth.shoppers.reduce((n, s) => n + s.items.reduce((k, i) => k + i.quantity, 0), 0)).toBe(
+        total,
+      );
     }
     const adv = simulate('adversarial', 2, { cameraStage: null });
     const planogramSku = new Map(adv.store.planogram.map((f) => [f.plate, f.sku]));
@@ -173,7 +211,8 @@ describe('simulate', () => {
   it('adversarial: about 40% of reaches confuse (touch, put-back, two in one grab, lean)', () => {
     const sim = simulate('adversarial', 1, { cameraStage: null });
     const reaches = sim.people.flatMap((p) => p.reaches);
-    const confusing = reaches.filter((r) => r.intent.kind !== 'pick' || r.intent.count > 1).length / reaches.length;
+    const confusing =
+      reaches.filter((r) => r.intent.kind !== 'pick' || r.intent.count > 1).length / reaches.length;
     expect(confusing).toBeGreaterThan(0.3);
     expect(confusing).toBeLessThan(0.5);
   });
@@ -184,7 +223,11 @@ describe('simulate', () => {
     let close = 0;
     for (const a of reaches)
       for (const b of reaches)
-        if (a.token < b.token && Math.abs(a.tContact - b.tContact) < 2000 && Math.hypot(a.target[0] - b.target[0], a.target[1] - b.target[1], a.target[2] - b.target[2]) < 1)
+        if (
+          a.token < b.token &&
+          Math.abs(a.tContact - b.tContact) < 2000 &&
+          Math.hypot(a.target[0] - b.target[0], a.target[1] - b.target[1], a.target[2] - b.target[2]) < 1
+        )
           close += 1;
     expect(close).toBeGreaterThan(10);
   });
@@ -200,7 +243,8 @@ describe('simulate', () => {
       const t = (m.payload as { t: number }).t;
       if (t < newest - 100) {
         late += 1;
-        expect(newest - t).toBeLessThan(3000);
+        // Late by the network (≤ 2 s), plus clock offsets and a packet's length.
+        expect(newest - t).toBeLessThan(3500);
       }
       newest = Math.max(newest, t);
     }

@@ -511,7 +511,7 @@ function stockShelves(
   const products: Product[] = [];
   const planogram: { plate: string; sku: string; count: number }[] = [];
   const lookAlikes: string[][] = [];
-  let queue: Candidate[] = [];
+  const queue: Candidate[] = [];
   let round = 0;
   const refill = () => {
     const order = rng.shuffle(FAMILIES.map((_, i) => i));

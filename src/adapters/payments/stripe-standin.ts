@@ -141,15 +141,13 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
     const id = (req.params as { id: string }).id;
     const m = METHODS[id];
     if (!m)
-      return reply
-        .code(404)
-        .send({
-          error: {
-            type: 'invalid_request_error',
-            code: 'resource_missing',
-            message: `No such PaymentMethod: '${id}'`,
-          },
-        });
+      return reply.code(404).send({
+        error: {
+          type: 'invalid_request_error',
+          code: 'resource_missing',
+          message: `No such PaymentMethod: '${id}'`,
+        },
+      });
     return {
       id,
       object: 'payment_method',

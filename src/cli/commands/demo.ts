@@ -17,7 +17,7 @@ import { WalkoutError } from '../../protocol/errors.js';
 import type { PeopleFrame } from '../../protocol/results.js';
 import type { StoreDefinition } from '../../protocol/store.js';
 import { topicFor } from '../../protocol/topics.js';
-import { DEMO_STAFF, parseStaffList, staffAuth } from '../../server/routes/auth.js';
+import { DEMO_STAFF, parseStaffList, requireStaff, staffAuth } from '../../server/routes/auth.js';
 import { WeightTraces } from '../../server/routes/watch.js';
 import { startWalkoutServer, type WalkoutServer } from '../../server/server.js';
 import { Worker } from 'node:worker_threads';
@@ -210,6 +210,12 @@ export async function startDemo(opts: DemoOptions, print: (line: string) => void
   const auth = staffAuth(staff, (token) => commerce.authenticate(token));
   const traces = new WeightTraces();
   let cartSeq = 0;
+  // Synthetic walkers for load tests, added to the people frames the demo publishes.
+  let crowdSize = 0;
+  const setCrowd = (n: number) => {
+    crowdSize = n;
+  };
+
   let liveRef: WalkoutServer['live'] | null = null;
 
   /** Demo-only: a scripted smart-cart visit for the shopper's entry token, so a phone can watch its cart. */
@@ -237,6 +243,25 @@ export async function startDemo(opts: DemoOptions, print: (line: string) => void
         return { cartId, skus: products.map((p) => p.sku), exitsAt: t0 + 1500 * (products.length + 2) };
       },
     );
+    app.post(
+      '/api/demo/crowd',
+      { preHandler: requireStaff(auth, ['operator']), schema: { body: z.object({ walkers: z.number().int().min(0).max(500) }) } },
+      async (req) => {
+        setCrowd(req.body.walkers);
+        return { walkers: req.body.walkers };
+      },
+    );
+    // Operators see and decide disputes with their staff session (the commerce API wants its key).
+    const operatorOnly = requireStaff(auth, ['operator']);
+    app.get('/api/disputes', { preHandler: operatorOnly }, async () => ({ disputes: await commerce.disputes() }));
+    app.post(
+      '/api/disputes/:disputeId/decision',
+      { preHandler: operatorOnly, schema: { params: z.object({ disputeId: z.string().min(1).max(64) }), body: z.object({ approve: z.boolean(), note: z.string().max(1000).optional() }) } },
+      async (req) => {
+        const who = auth.caller(req);
+        return commerce.decideDispute(req.params.disputeId, { ...req.body, by: who.kind === 'staff' ? who.name : 'operator' });
+      },
+    );
     await app.register(commerceRoutes, { prefix: '/api/shop', commerce, live: liveReceipts, operatorKey });
   };
 
@@ -254,6 +279,7 @@ export async function startDemo(opts: DemoOptions, print: (line: string) => void
     },
   });
   liveRef = server.live;
+  setCrowd(crowd);
 
   // The money side hears visit events in order; one failure is printed and never stops the store.
   let chain = Promise.resolve();
@@ -281,14 +307,17 @@ export async function startDemo(opts: DemoOptions, print: (line: string) => void
   // A simulation is made for a fixed start and shifted to now: every payload carries one event time `t`.
   const SIM_START = 1_700_000_000_000;
   let current: { plans: PersonPlan[]; offset: number; t0: number; wall0: number } | null = null;
+  // 15 a second, so the feed's 10 Hz snapshots always find a fresh frame.
   const truthTimer = setInterval(() => {
-    if (!current || Date.now() - lastEnginePeople < 2000) return;
-    const t = current.t0 + (Date.now() - current.wall0) * speed;
-    const frame = truthFrame(current.plans, t - current.offset);
+    const engineTalks = Date.now() - lastEnginePeople < 2000;
+    if ((engineTalks || !current) && crowdSize === 0) return;
+    const t = current ? current.t0 + (Date.now() - current.wall0) * speed : Date.now();
+    const frame: PeopleFrame = !engineTalks && current ? truthFrame(current.plans, t - current.offset) : { t, people: [] };
     frame.t = t;
+    if (crowdSize > 0) frame.people.push(...crowdFrame(store, crowdSize, Date.now(), seed0).people);
     ownFrames.add(frame);
     server.bus.publish({ type: 'people', storeId: store.id, frame });
-  }, 100);
+  }, 1000 / 15);
   const loop = (async () => {
     let seed = seed0;
     let nextT = Date.now();
@@ -326,14 +355,6 @@ export async function startDemo(opts: DemoOptions, print: (line: string) => void
       nextT = lastT + 5000;
     }
   })();
-  let crowdTimer: NodeJS.Timeout | null = null;
-  if (crowd > 0) {
-    // The synthetic crowd goes on the bus as people frames, like the engine's, 15 times a second.
-    crowdTimer = setInterval(() => {
-      server.bus.publish({ type: 'people', storeId: store.id, frame: crowdFrame(store, crowd, Date.now(), seed0) });
-    }, 1000 / 15);
-  }
-
   const url = server.httpUrl;
   print(`walkout demo: scenario ${opts.scenario}, seed ${seed0}${speed !== 1 ? `, ${speed}× speed` : ''}${crowd ? `, crowd of ${crowd}` : ''}`);
   print(`  dashboard   ${url}/`);
@@ -351,7 +372,6 @@ export async function startDemo(opts: DemoOptions, print: (line: string) => void
     stop: () =>
       (stopped ??= (async () => {
         stopping.abort();
-        if (crowdTimer) clearInterval(crowdTimer);
         clearInterval(truthTimer);
         unwatchPeople();
         await loop.catch(() => undefined);

@@ -71,7 +71,7 @@ const ReceiptView = z.object({
     reference: z.string().nullable(),
   }),
   reviewed: z.boolean(),
-  reason: z.enum(['issued', 'refund', 'settled']),
+  reason: z.enum(['issued', 'refund', 'settled', 'revised']),
 });
 const ExampleView = z.object({
   visitId: z.string(),
@@ -243,12 +243,10 @@ export const commerceRoutes: FastifyPluginAsyncZod<CommerceRoutesOptions> = asyn
     },
     async (req, reply) => {
       const t = await commerce.issueEntryToken(shopper(req), req.body.party);
-      return reply
-        .code(201)
-        .send({
-          ...t,
-          qrSvg: await QRCode.toString(t.token, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }),
-        });
+      return reply.code(201).send({
+        ...t,
+        qrSvg: await QRCode.toString(t.token, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }),
+      });
     },
   );
 

@@ -1,4 +1,5 @@
 /** Outbox jobs: every payment call and every receipt delivery is one row, committed with its cause. */
+import type { IssuedVisit } from '../types.js';
 
 export type DeliveryChannel = 'email' | 'webhook' | 'live';
 
@@ -6,6 +7,7 @@ export type OutboxJob =
   | { kind: 'hold'; visitId: string }
   | { kind: 'settle'; visitId: string; round: number }
   | { kind: 'refund'; disputeId: string }
+  | { kind: 'revise'; visitId: string; version: number; issued: IssuedVisit }
   | { kind: 'deliver'; receiptId: string; channel: DeliveryChannel; target: string };
 
 export type OutboxKind = OutboxJob['kind'];
@@ -19,6 +21,8 @@ export function jobKey(job: OutboxJob): string {
       return `settle:${job.visitId}:${job.round}`;
     case 'refund':
       return `refund:${job.disputeId}`;
+    case 'revise':
+      return `revise:${job.visitId}:${job.version}`;
     case 'deliver':
       return `deliver:${job.channel}:${job.target}:${job.receiptId}`;
     default: {

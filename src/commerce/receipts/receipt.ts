@@ -75,6 +75,19 @@ export function refundedReceipt(prev: Receipt, refund: ReceiptRefund, payment: R
   };
 }
 
+/** The next version after the engine revised the visit: new lines and totals, earlier refunds kept. Pure. */
+export function revisedReceipt(prev: Receipt, revised: Receipt): Receipt {
+  return {
+    ...revised,
+    id: receiptId(prev.visitId, prev.version + 1),
+    version: prev.version + 1,
+    refunds: prev.refunds,
+    refunded: prev.refunded,
+    net: revised.total - prev.refunded,
+    reason: 'revised',
+  };
+}
+
 /** The next version after a due payment was settled. Pure. */
 export function settledReceipt(prev: Receipt, payment: ReceiptPayment): Receipt {
   return {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   createTrackerState,
+  predictCentre,
   stepTracks,
   torsoCentre,
   type PersonCandidate,
@@ -87,7 +88,7 @@ describe('a track through its life', () => {
   });
 
   it('follows an association hint and an external tracker id', () => {
-    const s = createTrackerState();
+    const s = createTrackerState({ mergeM: 0 }); // the two end up close: no duplicate merging here
     for (let t = 0; t <= 300; t += 100) stepTracks(s, [at(t, 1, 1), at(t, 1.6, 1)], t);
     // Both candidates are nearer the other track, but the hints say who is who.
     const r = stepTracks(
@@ -96,6 +97,26 @@ describe('a track through its life', () => {
       400,
     );
     expect(r.assignment.map((t) => t!.id)).toEqual(['track-1', 'track-2']);
+  });
+
+  it('merges two tracks that follow one person, keeping the older id', () => {
+    const s = createTrackerState({ mergeM: 0.3, mergeAfterMs: 1000 });
+    for (let t = 0; t <= 300; t += 100) stepTracks(s, [at(t, 1, 1), at(t, 2, 1)], t);
+    // Close for less than mergeAfterMs: two people passing, both kept.
+    for (let t = 400; t <= 1300; t += 100) expect(stepTracks(s, [at(t, 1.4, 1), at(t, 1.6, 1)], t).ended).toEqual([]);
+    const r = stepTracks(s, [at(1400, 1.4, 1), at(1400, 1.6, 1)], 1400);
+    expect(r.ended.map((t) => t.id)).toEqual(['track-2']);
+    expect(s.tracks.map((t) => t.id)).toEqual(['track-1']);
+    expect(s.tracks[0]!.lastSeenAt).toBe(1400);
+  });
+
+  it('coasts an unseen track a little, not on and on', () => {
+    const s = createTrackerState();
+    walk(s, 0, 1000, 100, 1, 1.2);
+    const p = [0, 0, 0];
+    predictCentre(s.tracks[0]!, 1000 + 1400, p, 0.5);
+    expect(p[0]).toBeGreaterThan(2.2 + 0.4);
+    expect(p[0]).toBeLessThan(2.2 + 0.6);
   });
 
   it('hands out the same ids in two independent runs (ids come from state)', () => {

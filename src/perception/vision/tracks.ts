@@ -76,6 +76,17 @@ export interface TrackingOptions {
    * Default 0.45. Too large delays a new person who enters right beside another.
    */
   spawnClearanceM: number;
+  /**
+   * Two live tracks whose centres come this close (m, on the floor) are one person followed twice
+   * (a split the association made at some instant); the younger ends. Default 0 (off): on the
+   * simulator's standard scenario, 0.3 m for 1 s cost more identities (companions walking together)
+   * than the duplicates it removed. Too large merges two people who stand shoulder to shoulder.
+   */
+  mergeM: number;
+  /** ...for at least this long (ms). Default 1000. */
+  mergeAfterMs: number;
+  /** Time constant of coasting (ms): an unseen track moves on at most its speed × this. Default 500. */
+  coastTauMs: number;
 }
 
 export const DEFAULT_TRACKING: TrackingOptions = {
@@ -88,6 +99,9 @@ export const DEFAULT_TRACKING: TrackingOptions = {
   maxSpeed: 2.5,
   velocityGain: 0.5,
   spawnClearanceM: 0.45,
+  mergeM: 0,
+  mergeAfterMs: 1000,
+  coastTauMs: 500,
 };
 
 /** Tracker state; create with `createTrackerState`. */
@@ -98,6 +112,8 @@ export interface TrackerState {
   lost: Track[];
   nextId: number;
   options: TrackingOptions;
+  /** Since when (ms) each pair of live tracks ("idA|idB") has been within `mergeM`. */
+  closeSince: Map<string, number>;
 }
 
 /** What one step changed. */
@@ -118,16 +134,25 @@ export function createTrackerState(options: Partial<TrackingOptions> = {}): Trac
   if (!(o.confirmHits >= 1)) throw new Error(`tracking.confirmHits must be ≥ 1, got ${o.confirmHits}`);
   if (!(o.velocityGain > 0 && o.velocityGain <= 1))
     throw new Error(`tracking.velocityGain must be in (0, 1], got ${o.velocityGain}`);
+  if (!(o.coastTauMs > 0)) throw new Error(`tracking.coastTauMs must be > 0 ms, got ${o.coastTauMs}`);
+  if (!(o.mergeM >= 0)) throw new Error(`tracking.mergeM must be ≥ 0 m, got ${o.mergeM}`);
   if (o.tentativeMaxGapMs < 0 || o.confirmedMaxGapMs < 0 || o.stitchMs < 0)
     throw new Error('tracking gaps (tentativeMaxGapMs, confirmedMaxGapMs, stitchMs) must be ≥ 0 ms');
-  return { tracks: [], lost: [], nextId: 1, options: o };
+  return { tracks: [], lost: [], nextId: 1, options: o, closeSince: new Map() };
+}
+
+/**
+ * How far (s of constant velocity) a track coasts after dt seconds unseen: dt at first, then less
+ * and less, to at most `tau`. People stop (to reach, to look) far more often than they walk on
+ * blind, so an unseen track should not run away from where it was last seen.
+ */
+function coast(dt: number, tau: number): number {
+  return dt <= 0 ? 0 : tau * (1 - Math.exp(-dt / tau));
 }
 
 /** Predicted centre of a track at time t (ms), written to out. */
-export function predictCentre(track: Track, t: number, out: Float64Array | number[]): void {
-  const dt = Math.max(0, t - track.lastSeenAt) / 1000;
-  // Constant velocity, but not forever: beyond 1 s a person has likely stopped or turned.
-  const h = Math.min(dt, 1);
+export function predictCentre(track: Track, t: number, out: Float64Array | number[], tauS = 0.5): void {
+  const h = coast((t - track.lastSeenAt) / 1000, tauS);
   out[0] = track.centre[0]! + track.velocity[0]! * h;
   out[1] = track.centre[1]! + track.velocity[1]! * h;
   out[2] = track.centre[2]!;
@@ -142,7 +167,7 @@ export function predictJoints(track: Track, t: number, out: Float64Array, maxAge
   for (let j = 0; j < 17; j++) {
     const jt = track.jointT[j]!;
     if (!(t - jt <= maxAgeMs)) continue;
-    const h = Math.min(Math.max(0, t - jt), 1000) / 1000;
+    const h = coast((t - jt) / 1000, 0.5);
     out[j * 3] = track.joints[j * 3]! + track.velocity[0]! * h;
     out[j * 3 + 1] = track.joints[j * 3 + 1]! + track.velocity[1]! * h;
     out[j * 3 + 2] = track.joints[j * 3 + 2]!;
@@ -163,6 +188,7 @@ export function stepTracks(
   t: number,
 ): TrackStep {
   const o = state.options;
+  const tau = o.coastTauMs / 1000;
   const step: TrackStep = {
     born: [],
     confirmed: [],
@@ -190,12 +216,15 @@ export function stepTracks(
     const cand = candidates[c]!;
     for (let k = 0; k < live.length; k++) {
       const tr = live[k]!;
-      predictCentre(tr, cand.t, pred);
+      predictCentre(tr, cand.t, pred, tau);
       const dx = cand.centre[0] - pred[0]!;
       const dy = cand.centre[1] - pred[1]!;
       if (dx > 2 * o.gateM || dx < -2 * o.gateM || dy > 2 * o.gateM || dy < -2 * o.gateM) continue;
       const dz = (cand.centre[2] - pred[2]!) * 0.5;
-      const d = Math.sqrt(dx * dx + dy * dy + dz * dz);
+      // Nearer of the prediction and the last sighting: the person may have stopped.
+      const lx = cand.centre[0] - tr.centre[0]!;
+      const ly = cand.centre[1] - tr.centre[1]!;
+      const d = Math.sqrt(Math.min(dx * dx + dy * dy, lx * lx + ly * ly) + dz * dz);
       const hinted =
         (cand.trackHint !== null && cand.trackHint === tr.id) ||
         (cand.sourceKey !== null && cand.sourceKey === tr.sourceKey)
@@ -223,7 +252,7 @@ export function stepTracks(
     const cand = candidates[c]!;
     let fragment = false;
     for (const tr of state.tracks) {
-      predictCentre(tr, cand.t, pred);
+      predictCentre(tr, cand.t, pred, tau);
       if (Math.sqrt((cand.centre[0] - pred[0]!) ** 2 + (cand.centre[1] - pred[1]!) ** 2) < o.spawnClearanceM)
         fragment = true;
     }
@@ -233,7 +262,7 @@ export function stepTracks(
     for (let k = 0; k < state.lost.length; k++) {
       const tr = state.lost[k]!;
       const gap = (cand.t - tr.lastSeenAt) / 1000;
-      predictCentre(tr, cand.t, pred);
+      predictCentre(tr, cand.t, pred, tau);
       const d = Math.hypot(cand.centre[0] - pred[0]!, cand.centre[1] - pred[1]!);
       const gate = o.gateM + o.stitchSpeed * gap;
       if (d <= gate && d < bestD) {
@@ -271,7 +300,64 @@ export function stepTracks(
     if (tr.confirmed) step.confirmed.push(tr);
     step.assignment[c] = tr;
   }
+  // Merge duplicates: two tracks on one person; the older keeps the person, the younger ends.
+  if (o.mergeM > 0 && state.tracks.length > 1) {
+    const gone = new Set<Track>();
+    const list = state.tracks;
+    const close = new Map<string, number>();
+    for (let a = 0; a < list.length; a++) {
+      const A = list[a]!;
+      if (gone.has(A)) continue;
+      for (let b = a + 1; b < list.length; b++) {
+        const B = list[b]!;
+        if (gone.has(B)) continue;
+        if (Math.abs(A.lastSeenAt - B.lastSeenAt) > 500) continue;
+        const dx = A.centre[0]! - B.centre[0]!;
+        const dy = A.centre[1]! - B.centre[1]!;
+        if (dx * dx + dy * dy > o.mergeM * o.mergeM) continue;
+        // Only a lasting closeness is a duplicate; two people passing in an aisle are close briefly.
+        const key = `${A.id}|${B.id}`;
+        const since = state.closeSince.get(key) ?? t;
+        close.set(key, since);
+        if (t - since < o.mergeAfterMs) continue;
+        // Confirmed beats tentative, then the older, then the lower id.
+        const keepA = A.confirmed !== B.confirmed ? A.confirmed : A.bornAt !== B.bornAt ? A.bornAt < B.bornAt : idNumber(A) < idNumber(B);
+        const [keep, drop] = keepA ? [A, B] : [B, A];
+        if (drop.lastSeenAt > keep.lastSeenAt) {
+          // The survivor takes the newer sighting.
+          keep.centre.set(drop.centre);
+          for (let j = 0; j < 17; j++) {
+            if (drop.jointT[j]! > keep.jointT[j]!) {
+              keep.joints[j * 3] = drop.joints[j * 3]!;
+              keep.joints[j * 3 + 1] = drop.joints[j * 3 + 1]!;
+              keep.joints[j * 3 + 2] = drop.joints[j * 3 + 2]!;
+              keep.jointT[j] = drop.jointT[j]!;
+            }
+          }
+          keep.lastSeenAt = drop.lastSeenAt;
+        }
+        keep.hits += drop.hits;
+        if (!keep.confirmed && keep.hits >= o.confirmHits) {
+          keep.confirmed = true;
+          step.confirmed.push(keep);
+        }
+        gone.add(drop);
+        step.ended.push(drop);
+        if (keep === B) break;
+      }
+    }
+    state.closeSince = close;
+    if (gone.size > 0) {
+      state.tracks = list.filter((tr) => !gone.has(tr));
+      step.assignment = step.assignment.map((tr) => (tr && gone.has(tr) ? null : tr));
+    }
+  }
   return step;
+}
+
+function idNumber(tr: Track): number {
+  const n = Number(tr.id.slice(tr.id.lastIndexOf('-') + 1));
+  return Number.isFinite(n) ? n : Infinity;
 }
 
 function update(tr: Track, cand: PersonCandidate, o: TrackingOptions, fresh = false): void {

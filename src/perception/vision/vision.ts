@@ -73,6 +73,11 @@ export interface VisionOptions {
    */
   singleViewMaxM: number;
   /**
+   * Failing that, a joint seen by one camera is placed where its ray crosses the predicted joint's
+   * height, if that is within this distance of the prediction on the floor (m). Default 0.5; 0 off.
+   */
+  singleViewJumpM: number;
+  /**
    * An elbow or knee whose distances to its neighbours miss the person's bone lengths by more than
    * this in sum (m) is re-placed from the bone lengths along one of its rays. Default 0.08.
    */
@@ -97,6 +102,7 @@ export const DEFAULT_VISION: VisionOptions = {
   coastMs: 200,
   jointHoldMs: 400,
   singleViewMaxM: 0.15,
+  singleViewJumpM: 0.5,
   boneToleranceM: 0.08,
   smoothing: 0.15,
   historyMs: 120_000,
@@ -420,6 +426,7 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
         py = prior.joints[j * 3 + 1]!,
         pz = prior.joints[j * 3 + 2]!;
       let bestD = o.singleViewMaxM;
+      let placed = false;
       for (let i = 0; i < views.n; i++) {
         const ob = g.observations[views.tag[i]!]!;
         const c = models[ob.camera]!.centre;
@@ -438,8 +445,25 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
           joints[j * 3 + 1] = qy;
           joints[j * 3 + 2] = qz;
           mask |= 1 << j;
+          placed = true;
         }
       }
+      if (placed || views.n !== 1) continue;
+      // One view, off the prediction (the person moved on): the ray at the predicted joint's
+      // height. Heights change little while the floor position changes fast, and cameras look down.
+      const ob = g.observations[views.tag[0]!]!;
+      const c = models[ob.camera]!.centre;
+      const dz = ob.dir[j * 3 + 2]!;
+      if (Math.abs(dz) < 0.2) continue; // a near-horizontal ray fixes no position at a height
+      const s = (pz - c[2]!) / dz;
+      if (s <= 0) continue;
+      const qx = c[0]! + s * ob.dir[j * 3]!;
+      const qy = c[1]! + s * ob.dir[j * 3 + 1]!;
+      if (Math.hypot(qx - px, qy - py) > o.singleViewJumpM) continue;
+      joints[j * 3] = qx;
+      joints[j * 3 + 1] = qy;
+      joints[j * 3 + 2] = pz;
+      mask |= 1 << j;
     }
     if (mask === 0) return null;
     if (!naive) {

@@ -55,7 +55,8 @@ export function drawPlateNoise(rng: Rng): PlateNoise {
     driftRate: rng.normal(0, 0.004) * (noisy ? 4 : 1),
     wanderStd: Math.exp(rng.normal(Math.log(0.1), 0.8)) * (noisy ? 8 : 1),
     wanderTau: rng.uniform(5, 30),
-    spikeRate: Math.exp(rng.normal(Math.log(0.11), 0.9)),
+    // Capped: the glitchiest real plate shows about 50 spikes a minute.
+    spikeRate: Math.min(0.5, Math.exp(rng.normal(Math.log(0.11), 0.9))),
     spikeGrams: 1,
   };
 }
