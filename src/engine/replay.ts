@@ -1,7 +1,7 @@
 import type { DeviceMessage } from '../protocol/messages.js';
 import type { PeopleFrame, ReplayResult, ResultReceipt, ResultReview } from '../protocol/results.js';
 import type { StoreDefinition } from '../protocol/store.js';
-import type { VisitEvent } from '../store/events.js';
+import type { ShelfEvent, VisitEvent } from '../store/events.js';
 import { createEngine } from './engine.js';
 import type { EngineOutput, EngineStats } from './types.js';
 
@@ -10,6 +10,7 @@ export interface ReplayOutcome {
   result: ReplayResult;
   people: PeopleFrame[];
   events: VisitEvent[];
+  shelfEvents: ShelfEvent[];
   stats: EngineStats & { rejected: number };
 }
 
@@ -49,6 +50,7 @@ export class ResultCollector {
   private readonly reviews: ResultReview[] = [];
   private readonly people: PeopleFrame[] = [];
   private readonly events: VisitEvent[] = [];
+  private readonly shelfEvents: ShelfEvent[] = [];
 
   constructor(private readonly keepPeople: boolean) {}
 
@@ -58,6 +60,7 @@ export class ResultCollector {
         if (this.keepPeople) this.people.push(o.frame);
         continue;
       }
+      if (o.type === 'shelf') this.shelfEvents.push(o.event);
       if (o.type !== 'visit') continue;
       const e = o.event;
       this.events.push(e);
@@ -79,7 +82,12 @@ export class ResultCollector {
     }
   }
 
-  done(): { result: ReplayResult; people: PeopleFrame[]; events: VisitEvent[] } {
-    return { result: { receipts: this.receipts, reviews: this.reviews }, people: this.people, events: this.events };
+  done(): { result: ReplayResult; people: PeopleFrame[]; events: VisitEvent[]; shelfEvents: ShelfEvent[] } {
+    return {
+      result: { receipts: this.receipts, reviews: this.reviews },
+      people: this.people,
+      events: this.events,
+      shelfEvents: this.shelfEvents,
+    };
   }
 }

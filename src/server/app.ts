@@ -10,6 +10,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { WalkoutError } from '../protocol/errors.js';
+import type { PeopleFrame } from '../protocol/results.js';
 import type { LiveStore } from './liveStore.js';
 import { problem, sendProblem } from './problems.js';
 import { ingestRoutes } from './routes/ingest.js';
@@ -36,6 +37,8 @@ export interface AppDeps {
   traces?: WeightTraces;
   /** The account of a visit (the commerce side), so shoppers see their own cart. */
   accountOfVisit?: (visitId: string) => Promise<string | undefined>;
+  /** More people for every people frame of the feed (the demo's synthetic crowd). */
+  extraPeople?: (t: number) => PeopleFrame['people'];
   /** Serve the built web app at `/` and `/app` (default true). */
   web?: boolean;
   /** More plugins registered last (the commerce API, the demo's routes). */
@@ -86,7 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   // The dashboard's areas read what the live store publishes on its bus; staff sign-in guards them.
-  const watch = new StoreWatch(deps.live.bus, () => deps.live.store, deps.traces ?? null);
+  const watch = new StoreWatch(deps.live.bus, () => deps.live.store, deps.traces ?? null, Date.now, 2000, deps.extraPeople ?? null);
   app.addHook('onClose', async () => watch.close());
   const auth = deps.auth;
   if (auth) {

@@ -164,6 +164,9 @@ describe('simulate', () => {
       grams: number[];
     };
     expect(weight.hz).toBe(60);
+    // Absolute levels are tare plus items: positive, below 50 kg.
+    for (const m of sim.messages.filter((x) => x.topic.endsWith('/weight')).slice(0, 5000))
+      for (const g of (m.payload as { grams: number[] }).grams) expect(g > 0 && g < 50_000).toBe(true);
     expect(weight.grams).toHaveLength(12);
     const gate = (leaf: string, dir?: string) =>
       sim.messages.filter(

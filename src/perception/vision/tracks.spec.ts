@@ -43,9 +43,9 @@ describe('a track through its life', () => {
     const s = createTrackerState();
     walk(s, 0, 1000, 250, 1, 0); // 4 fps
     expect(s.tracks[0]!.confirmed).toBe(true);
-    const later = stepTracks(s, [], 1000 + 1400);
+    const later = stepTracks(s, [], 1000 + 2900);
     expect(later.ended).toEqual([]);
-    const gone = stepTracks(s, [], 1000 + 1600);
+    const gone = stepTracks(s, [], 1000 + 3100);
     expect(gone.ended.map((t) => t.id)).toEqual(['track-1']);
     expect(s.tracks).toEqual([]);
     expect(s.lost.map((t) => t.id)).toEqual(['track-1']);
@@ -62,9 +62,9 @@ describe('a track through its life', () => {
   it('stitches a person who reappears where their motion leads, under the old id', () => {
     const s = createTrackerState();
     walk(s, 0, 1000, 100, 1, 1); // ends at x = 2 moving +x at 1 m/s
-    stepTracks(s, [], 2700); // lost
+    stepTracks(s, [], 4100); // lost
     expect(s.tracks).toEqual([]);
-    const back = stepTracks(s, [at(3000, 3.6, 2)], 3000);
+    const back = stepTracks(s, [at(4500, 3.6, 2)], 4500);
     expect(back.revived.map((t) => t.id)).toEqual(['track-1']);
     expect(back.born).toEqual([]);
   });
@@ -72,8 +72,8 @@ describe('a track through its life', () => {
   it('does not stitch someone far from where the lost person could be', () => {
     const s = createTrackerState();
     walk(s, 0, 1000, 100, 1, 0);
-    stepTracks(s, [], 2700);
-    const other = stepTracks(s, [at(3000, 9, 7)], 3000);
+    stepTracks(s, [], 4100);
+    const other = stepTracks(s, [at(4500, 9, 7)], 4500);
     expect(other.revived).toEqual([]);
     expect(other.born.map((t) => t.id)).toEqual(['track-2']);
   });
@@ -103,7 +103,8 @@ describe('a track through its life', () => {
     const s = createTrackerState({ mergeM: 0.3, mergeAfterMs: 1000 });
     for (let t = 0; t <= 300; t += 100) stepTracks(s, [at(t, 1, 1), at(t, 2, 1)], t);
     // Close for less than mergeAfterMs: two people passing, both kept.
-    for (let t = 400; t <= 1300; t += 100) expect(stepTracks(s, [at(t, 1.4, 1), at(t, 1.6, 1)], t).ended).toEqual([]);
+    for (let t = 400; t <= 1300; t += 100)
+      expect(stepTracks(s, [at(t, 1.4, 1), at(t, 1.6, 1)], t).ended).toEqual([]);
     const r = stepTracks(s, [at(1400, 1.4, 1), at(1400, 1.6, 1)], 1400);
     expect(r.ended.map((t) => t.id)).toEqual(['track-2']);
     expect(s.tracks.map((t) => t.id)).toEqual(['track-1']);

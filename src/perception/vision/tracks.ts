@@ -57,10 +57,10 @@ export interface TrackingOptions {
   confirmHits: number;
   /** A tentative track unseen for this long ends (ms). Default 400. */
   tentativeMaxGapMs: number;
-  /** A confirmed track unseen for this long is lost (ms). Default 1500. */
+  /** A confirmed track unseen for this long is lost (ms). Default 3000. */
   confirmedMaxGapMs: number;
   /**
-   * A lost confirmed track can be revived by a new person within this long (ms). Default 4000.
+   * A lost confirmed track can be revived by a new person within this long (ms). Default 8000.
    * Too large revives the wrong person after a crossing; 0 turns stitching off.
    */
   stitchMs: number;
@@ -93,8 +93,8 @@ export const DEFAULT_TRACKING: TrackingOptions = {
   gateM: 0.5,
   confirmHits: 3,
   tentativeMaxGapMs: 400,
-  confirmedMaxGapMs: 1500,
-  stitchMs: 4000,
+  confirmedMaxGapMs: 3000,
+  stitchMs: 8000,
   stitchSpeed: 1.2,
   maxSpeed: 2.5,
   velocityGain: 0.5,
@@ -321,7 +321,12 @@ export function stepTracks(
         close.set(key, since);
         if (t - since < o.mergeAfterMs) continue;
         // Confirmed beats tentative, then the older, then the lower id.
-        const keepA = A.confirmed !== B.confirmed ? A.confirmed : A.bornAt !== B.bornAt ? A.bornAt < B.bornAt : idNumber(A) < idNumber(B);
+        const keepA =
+          A.confirmed !== B.confirmed
+            ? A.confirmed
+            : A.bornAt !== B.bornAt
+              ? A.bornAt < B.bornAt
+              : idNumber(A) < idNumber(B);
         const [keep, drop] = keepA ? [A, B] : [B, A];
         if (drop.lastSeenAt > keep.lastSeenAt) {
           // The survivor takes the newer sighting.

@@ -133,6 +133,8 @@ export class StoreWatch {
     private readonly traces: WeightTraces | null = null,
     private readonly wall: () => number = Date.now,
     private readonly keep = 2000,
+    /** More people to show on every frame (the demo's synthetic crowd for load tests). */
+    private readonly extraPeople: ((t: number) => PeopleFrame['people']) | null = null,
   ) {
     this.reset(store());
     this.unsubscribe = bus.subscribe((m) => {
@@ -219,6 +221,8 @@ export class StoreWatch {
   private take(message: BusMessage): void {
     const at = this.wall();
     if (message.type === 'people') {
+      const extra = this.extraPeople?.(message.frame.t) ?? [];
+      if (extra.length > 0) message = { ...message, frame: { ...message.frame, people: [...message.frame.people, ...extra] } };
       this.latestPeople = { at, frame: message.frame, storeId: message.storeId };
       this.keepFrame(message.frame);
       for (const c of this.store?.cameras ?? []) {

@@ -160,7 +160,8 @@ export function plateSamples(plate: SimPlate, from: number, n: number, rng: Rng)
   for (let i = 0; i < n; i++) {
     level += tailAdd[i]!;
     if (i % block === 0) wander = alpha * wander + wanderKick * rng.fastNormal();
-    const t = (from + i * dt) / 1000;
+    // Drift counts from the start of the trace: absolute levels are arbitrary anyway.
+    const t = (i * dt) / 1000;
     let noise = rng.fastNormal() * nz.sigma;
     // One uniform decides both rare things: a heavy-tail sample (low end) or a spike (high end).
     const u = rng.next();
