@@ -23,7 +23,7 @@ const baseURL = `http://127.0.0.1:${port}`;
 /**
  * Browser tests of the dashboard and the shopper app on Debian's Chromium (never a downloaded
  * browser), against a demo store that the web server section starts: it builds the web app, then
- * runs `walkout demo` from source at 3× speed on a fresh SQLite database.
+ * runs `walkout demo` from source at 2× speed on a fresh SQLite database.
  */
 export default defineConfig({
   testDir: 'test/browser',
@@ -50,7 +50,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `npx vite build --config src/web/vite.config.ts --logLevel warn && exec npx tsx src/cli/run-dev.ts demo --port ${port} --host 127.0.0.1 --speed 3 --quiet`,
+    command: `npx vite build --config src/web/vite.config.ts --logLevel warn && exec npx tsx src/cli/run-dev.ts demo --port ${port} --host 127.0.0.1 --speed 2 --quiet`,
     url: `${baseURL}/api/store`,
     timeout: 240_000,
     reuseExistingServer: false,

@@ -314,9 +314,12 @@ class Engine implements StoreEngine {
     if (!this.vision || present.length <= 1) return attributeWithoutCameras(present);
     const byVisit = new Map<string, number>();
     let unknownM = Infinity;
-    for (const p of change.plates) {
+    // The plates that carried the change, while it happened: a neighbour's reach a second earlier
+    // or at the next plate must not count.
+    const size = Math.abs(change.deltaGrams);
+    for (const p of change.plates.filter((x) => Math.abs(x.deltaGrams) >= 0.3 * size)) {
       const info = this.layout.plates.get(p.plateId)!;
-      for (const near of this.vision.handsNear(info.plate.box, info.plate.facing, change.startT - 1500, change.endT + 500)) {
+      for (const near of this.vision.handsNear(info.plate.box, info.plate.facing, change.startT - 300, change.endT + 300)) {
         const visitId = this.identity.sessionOf(near.trackId);
         if (visitId === null) unknownM = Math.min(unknownM, near.minDistanceM);
         else byVisit.set(visitId, Math.min(byVisit.get(visitId) ?? Infinity, near.minDistanceM));

@@ -89,7 +89,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   // The dashboard's areas read what the live store publishes on its bus; staff sign-in guards them.
-  const watch = new StoreWatch(deps.live.bus, () => deps.live.store, deps.traces ?? null, Date.now, 2000, deps.extraPeople ?? null);
+  const watch = new StoreWatch(
+    deps.live.bus,
+    () => deps.live.store,
+    deps.traces ?? null,
+    Date.now,
+    2000,
+    deps.extraPeople ?? null,
+  );
   app.addHook('onClose', async () => watch.close());
   const auth = deps.auth;
   if (auth) {

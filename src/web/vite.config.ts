@@ -9,6 +9,10 @@ export default defineConfig({
   root: here,
   base: '/',
   plugins: [react()],
-  build: { outDir: fileURLToPath(new URL('../../dist/web', import.meta.url)), emptyOutDir: true, chunkSizeWarningLimit: 1500 },
+  build: {
+    outDir: fileURLToPath(new URL('../../dist/web', import.meta.url)),
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 1500,
+  },
   server: { proxy: { '/api': 'http://127.0.0.1:8080' } },
 });

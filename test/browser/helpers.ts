@@ -11,7 +11,13 @@ export async function signIn(page: Page, name = 'operator', password = name): Pr
 /** Positions of the shopper markers on the map, by person id. */
 export async function markerPositions(page: Page): Promise<Map<string, string>> {
   const rows = await page.$$eval('[data-testid=shopper-marker]', (els) =>
-    els.map((e) => [(e as HTMLElement).dataset.person ?? '', `${(e as HTMLElement).dataset.x},${(e as HTMLElement).dataset.y}`] as const),
+    els.map(
+      (e) =>
+        [
+          (e as HTMLElement).dataset.person ?? '',
+          `${(e as HTMLElement).dataset.x},${(e as HTMLElement).dataset.y}`,
+        ] as const,
+    ),
   );
   return new Map(rows);
 }

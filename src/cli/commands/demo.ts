@@ -79,7 +79,12 @@ export function crowdFrame(store: StoreDefinition, n: number, t: number, seed = 
   const rng = createRng(seed);
   const people: PeopleFrame['people'] = [];
   for (let i = 0; i < n; i++) {
-    const [a, b, pa, pb] = [rng.uniform(0.05, 0.2), rng.uniform(0.05, 0.2), rng.uniform(0, 6.28), rng.uniform(0, 6.28)];
+    const [a, b, pa, pb] = [
+      rng.uniform(0.05, 0.2),
+      rng.uniform(0.05, 0.2),
+      rng.uniform(0, 6.28),
+      rng.uniform(0, 6.28),
+    ];
     const s = t / 1000;
     const x = x0 + ((x1 - x0) * (1 + Math.sin(a * s + pa))) / 2;
     const y = y0 + ((y1 - y0) * (1 + Math.sin(b * s + pb))) / 2;
@@ -162,7 +167,11 @@ export function truthFrame(plans: readonly PersonPlan[], t: number): PeopleFrame
     const state = bodyStateAt(plan, t);
     if (!state) continue;
     const s = skeletonAt(state);
-    people.push({ id: plan.id, session: plan.token, joints: { nose: s.nose, left_wrist: s.left_wrist, right_wrist: s.right_wrist } });
+    people.push({
+      id: plan.id,
+      session: plan.token,
+      joints: { nose: s.nose, left_wrist: s.left_wrist, right_wrist: s.right_wrist },
+    });
   }
   return { t, people };
 }
@@ -210,6 +219,8 @@ export async function startDemo(opts: DemoOptions, print: (line: string) => void
   const auth = staffAuth(staff, (token) => commerce.authenticate(token));
   const traces = new WeightTraces();
   let cartSeq = 0;
+  /** The simulation playing: its people, its time shift, and where event time and wall time met. */
+  let current: { plans: PersonPlan[]; offset: number; t0: number; wall0: number } | null = null;
   // Synthetic walkers for load tests, added to the people frames the demo publishes.
   let crowdSize = 0;
   const setCrowd = (n: number) => {
@@ -223,29 +234,53 @@ export async function startDemo(opts: DemoOptions, print: (line: string) => void
     const app = root.withTypeProvider<ZodTypeProvider>();
     app.post(
       '/api/demo/visit',
-      { schema: { body: z.object({ token: z.string().min(1).max(4096), items: z.number().int().min(1).max(5).default(2) }) } },
+      {
+        schema: {
+          body: z.object({
+            token: z.string().min(1).max(4096),
+            items: z.number().int().min(1).max(5).default(2),
+          }),
+        },
+      },
       async (req, reply) => {
         const who = auth.caller(req);
         if (who.kind !== 'shopper')
-          return reply.code(401).send({ code: 'WO_UNAUTHORIZED', detail: 'a shopper access token is needed' });
+          return reply
+            .code(401)
+            .send({ code: 'WO_UNAUTHORIZED', detail: 'a shopper access token is needed' });
         const live = liveRef;
         if (!live) return reply.code(503).send({ code: 'WO_INTERNAL', detail: 'the store is starting' });
         const cartId = `cart-demo-${++cartSeq}`;
         const products = store.products.filter((p) => p.gtin && p.soldBy === 'unit').slice(0, req.body.items);
-        const t0 = Date.now();
+        // The cart speaks in the store's event time (which runs `speed` times the wall clock).
+        const t0 = current ? current.t0 + (Date.now() - current.wall0) * speed : Date.now();
+        const exitAt = 1500 * (products.length + 2);
         const steps: { at: number; kind: Parameters<typeof topicFor>[1]; payload: unknown }[] = [
           { at: 0, kind: 'cart-login', payload: { t: t0, token: req.body.token } },
-          ...products.map((p, i) => ({ at: 1500 * (i + 1), kind: 'cart-scan' as const, payload: { t: t0 + 1500 * (i + 1), gtin: p.gtin, action: 'add' } })),
-          { at: 1500 * (products.length + 2), kind: 'cart-exit', payload: { t: t0 + 1500 * (products.length + 2) } },
+          ...products.map((p, i) => ({
+            at: 1500 * (i + 1),
+            kind: 'cart-scan' as const,
+            payload: { t: t0 + 1500 * (i + 1), gtin: p.gtin, action: 'add' },
+          })),
+          { at: exitAt, kind: 'cart-exit', payload: { t: t0 + exitAt } },
         ];
+        // The basket scale reads 4 times a second; each scanned item lands on it half a second later.
+        for (let at = 250; at < exitAt; at += 250) {
+          const grams = products.reduce((g, p, i) => (at >= 1500 * (i + 1) + 500 ? g + p.weight.mean : g), 0);
+          steps.push({ at, kind: 'cart-weight', payload: { t: t0 + at, grams } });
+        }
+        steps.sort((a, b) => a.at - b.at);
         for (const s of steps)
-          setTimeout(() => live.offer(topicFor(store.id, s.kind, cartId), s.payload), s.at).unref();
+          setTimeout(() => live.offer(topicFor(store.id, s.kind, cartId), s.payload), s.at / speed).unref();
         return { cartId, skus: products.map((p) => p.sku), exitsAt: t0 + 1500 * (products.length + 2) };
       },
     );
     app.post(
       '/api/demo/crowd',
-      { preHandler: requireStaff(auth, ['operator']), schema: { body: z.object({ walkers: z.number().int().min(0).max(500) }) } },
+      {
+        preHandler: requireStaff(auth, ['operator']),
+        schema: { body: z.object({ walkers: z.number().int().min(0).max(500) }) },
+      },
       async (req) => {
         setCrowd(req.body.walkers);
         return { walkers: req.body.walkers };
@@ -253,13 +288,24 @@ export async function startDemo(opts: DemoOptions, print: (line: string) => void
     );
     // Operators see and decide disputes with their staff session (the commerce API wants its key).
     const operatorOnly = requireStaff(auth, ['operator']);
-    app.get('/api/disputes', { preHandler: operatorOnly }, async () => ({ disputes: await commerce.disputes() }));
+    app.get('/api/disputes', { preHandler: operatorOnly }, async () => ({
+      disputes: await commerce.disputes(),
+    }));
     app.post(
       '/api/disputes/:disputeId/decision',
-      { preHandler: operatorOnly, schema: { params: z.object({ disputeId: z.string().min(1).max(64) }), body: z.object({ approve: z.boolean(), note: z.string().max(1000).optional() }) } },
+      {
+        preHandler: operatorOnly,
+        schema: {
+          params: z.object({ disputeId: z.string().min(1).max(64) }),
+          body: z.object({ approve: z.boolean(), note: z.string().max(1000).optional() }),
+        },
+      },
       async (req) => {
         const who = auth.caller(req);
-        return commerce.decideDispute(req.params.disputeId, { ...req.body, by: who.kind === 'staff' ? who.name : 'operator' });
+        return commerce.decideDispute(req.params.disputeId, {
+          ...req.body,
+          by: who.kind === 'staff' ? who.name : 'operator',
+        });
       },
     );
     await app.register(commerceRoutes, { prefix: '/api/shop', commerce, live: liveReceipts, operatorKey });
@@ -286,10 +332,16 @@ export async function startDemo(opts: DemoOptions, print: (line: string) => void
   let chain = Promise.resolve();
   const unsubscribe = server.bus.subscribe((m) => {
     if (m.type === 'visit') {
-      const event = m.event;
-      chain = chain.then(() => commerce.onVisitEvent(event).then(() => undefined)).catch((e: unknown) => {
-        print(`demo: commerce could not take ${event.type}: ${(e as Error).message}`);
-      });
+      // A smart cart reports its login as method "cart"; the money side knows the token as a QR code.
+      const event =
+        m.event.type === 'ShopperEntered' && m.event.channel === 'cart' && m.event.token.startsWith('q1.')
+          ? { ...m.event, method: 'qr' }
+          : m.event;
+      chain = chain
+        .then(() => commerce.onVisitEvent(event).then(() => undefined))
+        .catch((e: unknown) => {
+          print(`demo: commerce could not take ${event.type}: ${(e as Error).message}`);
+        });
     }
     if (!opts.quiet) {
       const line = describeBusMessage(m);
@@ -307,7 +359,6 @@ export async function startDemo(opts: DemoOptions, print: (line: string) => void
   });
   // A simulation is made for a fixed start and shifted to now: every payload carries one event time `t`.
   const SIM_START = 1_700_000_000_000;
-  let current: { plans: PersonPlan[]; offset: number; t0: number; wall0: number } | null = null;
   // 15 a second, so the feed's 10 Hz snapshots always find a fresh frame; the crowd rides on every frame.
   const truthTimer = setInterval(() => {
     if (Date.now() - lastEnginePeople < 2000 || (!current && crowdSize === 0)) return;
@@ -363,11 +414,15 @@ export async function startDemo(opts: DemoOptions, print: (line: string) => void
     }
   })();
   const url = server.httpUrl;
-  print(`walkout demo: scenario ${opts.scenario}, seed ${seed0}${speed !== 1 ? `, ${speed}× speed` : ''}${crowd ? `, crowd of ${crowd}` : ''}`);
+  print(
+    `walkout demo: scenario ${opts.scenario}, seed ${seed0}${speed !== 1 ? `, ${speed}× speed` : ''}${crowd ? `, crowd of ${crowd}` : ''}`,
+  );
   print(`  dashboard   ${url}/`);
   print(`  shopper app ${url}/app`);
   print(`  API docs    ${url}/docs`);
-  print(`  staff       ${staff.map((s) => `${s.name}/${s.password} (${s.role})`).join(', ')}${process.env.WALKOUT_STAFF ? '' : '  (set WALKOUT_STAFF=name:password:role,… to change)'}`);
+  print(
+    `  staff       ${staff.map((s) => `${s.name}/${s.password} (${s.role})`).join(', ')}${process.env.WALKOUT_STAFF ? '' : '  (set WALKOUT_STAFF=name:password:role,… to change)'}`,
+  );
   print(`  operator key for /api/shop/operator/* and /api/shop/gate/*: ${operatorKey}`);
   print(`  database    ${server.database.location}`);
   print('Ctrl-C to stop.');
@@ -395,7 +450,9 @@ export async function startDemo(opts: DemoOptions, print: (line: string) => void
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('run a demo store: the simulator publishes a scenario live; dashboard at /, shopper app at /app')
+    .description(
+      'run a demo store: the simulator publishes a scenario live; dashboard at /, shopper app at /app',
+    )
     .option('--port <n>', 'HTTP port (0 = any free port)', '8080')
     .option('--host <host>', 'interface to listen on (default all)')
     .option('--scenario <name>', 'weights, standard, crowded, adversarial or large', 'standard')

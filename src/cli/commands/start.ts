@@ -6,6 +6,7 @@ import { StoreDefinition } from '../../protocol/store.js';
 import type { BusMessage } from '../../server/bus.js';
 import { startWalkoutServer, type WalkoutServer } from '../../server/server.js';
 import { demoStore } from '../../sim/demoStore.js';
+import { DEMO_STAFF, parseStaffList, staffAuth } from '../../server/routes/auth.js';
 import { readJsonFile } from '../io.js';
 
 export interface StartOptions {
@@ -131,6 +132,8 @@ export async function runStart(
   const mqttPort = portOption(opts.mqttPort, '--mqtt-port');
   const store = opts.store ? readJsonFile(opts.store, StoreDefinition, 'store definition') : undefined;
   const rejections = rejectionLogger(print);
+  // Staff of the dashboard: WALKOUT_STAFF=name:password:role,… or the demo's two.
+  const staff = parseStaffList(process.env.WALKOUT_STAFF) ?? [...DEMO_STAFF];
   let server: WalkoutServer;
   try {
     server = await startWalkoutServer({
@@ -141,6 +144,7 @@ export async function runStart(
       mqttPort,
       port,
       busUrl: opts.bus,
+      appDeps: { auth: staffAuth(staff) },
       onNotAccepted: (_topic, result) => {
         if (result.outcome === 'rejected') rejections.note(result.reason ?? 'rejected');
       },
@@ -166,6 +170,9 @@ export async function runStart(
   );
   print(`  API      ${server.httpUrl}/api`);
   print(`  docs     ${server.httpUrl}/docs`);
+  print(
+    `  dashboard ${server.httpUrl}/ (staff ${staff.map((u) => `${u.name}/${u.password} ${u.role}`).join(', ')})`,
+  );
   print(
     server.mqtt.mode === 'embedded'
       ? `  MQTT     mqtt://127.0.0.1:${server.mqtt.port} (embedded broker; topics walkout/v1/${store_?.id ?? '{storeId}'}/...)`

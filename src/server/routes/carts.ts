@@ -48,18 +48,27 @@ export const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = async (app, 
   app.get('/api/carts', { preHandler: requireStaff(auth, ['operator']) }, async () => {
     const open = await live.visits({ status: 'open', limit: 200 });
     const settling = await live.visits({ status: 'settling', limit: 200 });
-    return { carts: await cartsOf(live, [...open, ...settling].map((v) => v.visitId)) };
+    return {
+      carts: await cartsOf(
+        live,
+        [...open, ...settling].map((v) => v.visitId),
+      ),
+    };
   });
   app.get('/api/me/cart', async (req, reply) => {
     const who = auth?.caller(req);
     if (!who || who.kind !== 'shopper')
-      return sendProblem(reply, problem('WO_UNAUTHORIZED', 'authorization: expected "Bearer <access token>" from sign-up'));
+      return sendProblem(
+        reply,
+        problem('WO_UNAUTHORIZED', 'authorization: expected "Bearer <access token>" from sign-up'),
+      );
     const recent = [
       ...(await live.visits({ status: 'open', limit: 200 })),
       ...(await live.visits({ status: 'settling', limit: 200 })),
     ];
     const mine: string[] = [];
-    for (const v of recent) if ((await opts.accountOfVisit?.(v.visitId)) === who.accountId) mine.push(v.visitId);
+    for (const v of recent)
+      if ((await opts.accountOfVisit?.(v.visitId)) === who.accountId) mine.push(v.visitId);
     return { carts: await cartsOf(live, mine) };
   });
 };

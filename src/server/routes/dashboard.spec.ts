@@ -29,7 +29,11 @@ async function build() {
     await database.close();
   });
   const login = async (name: string) => {
-    const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { name, password: name } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { name, password: name },
+    });
     return { authorization: `Bearer ${(res.json() as { token: string }).token}` };
   };
   const visit = async () => {
@@ -44,8 +48,14 @@ async function build() {
 }
 
 /** Reads an SSE response until `until` holds or the time runs out; returns the data lines. */
-async function readFeed(app: FastifyInstance, headers: Record<string, string>, until: (lines: string[]) => boolean) {
-  const address = app.server.listening ? `http://127.0.0.1:${(app.server.address() as { port: number }).port}` : await app.listen({ port: 0, host: '127.0.0.1' });
+async function readFeed(
+  app: FastifyInstance,
+  headers: Record<string, string>,
+  until: (lines: string[]) => boolean,
+) {
+  const address = app.server.listening
+    ? `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+    : await app.listen({ port: 0, host: '127.0.0.1' });
   const controller = new AbortController();
   const res = await fetch(`${address}/api/feed`, { headers, signal: controller.signal });
   expect(res.headers.get('content-type')).toBe('text/event-stream');
@@ -68,14 +78,31 @@ async function readFeed(app: FastifyInstance, headers: Record<string, string>, u
 describe('staff sign-in and roles', () => {
   it('without a session the operator areas answer 401; a reviewer gets the queue but not the carts', async () => {
     const { app, login } = await build();
-    for (const url of ['/api/feed', '/api/reviews', '/api/inventory', '/api/metrics', '/api/health/devices', '/api/carts', '/api/visits', '/api/receipts'])
+    for (const url of [
+      '/api/feed',
+      '/api/reviews',
+      '/api/inventory',
+      '/api/metrics',
+      '/api/health/devices',
+      '/api/carts',
+      '/api/visits',
+      '/api/receipts',
+    ])
       expect((await app.inject({ url })).statusCode, url).toBe(401);
     const reviewer = await login('reviewer');
     expect((await app.inject({ url: '/api/reviews', headers: reviewer })).statusCode).toBe(200);
     expect((await app.inject({ url: '/api/carts', headers: reviewer })).statusCode).toBe(403);
     const operator = await login('operator');
     expect((await app.inject({ url: '/api/carts', headers: operator })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'POST', url: '/api/auth/login', payload: { name: 'operator', password: 'nope' } })).statusCode).toBe(401);
+    expect(
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/api/auth/login',
+          payload: { name: 'operator', password: 'nope' },
+        })
+      ).statusCode,
+    ).toBe(401);
   });
 
   it('a shopper sees only their own cart, and no operator area', async () => {
@@ -122,14 +149,17 @@ describe('the live feed', () => {
     expect(ids.length).toBeGreaterThan(3);
     expect(all.some((l) => l.includes('ShopperEntered'))).toBe(true);
     // Resuming after the second message sends the third on, not the first two again.
-    const resumed = await readFeed(app, { ...operator, 'last-event-id': String(ids[1]) }, (l) => l.some((x) => x.startsWith('id: ')));
+    const resumed = await readFeed(app, { ...operator, 'last-event-id': String(ids[1]) }, (l) =>
+      l.some((x) => x.startsWith('id: ')),
+    );
     expect(resumed.find((l) => l.startsWith('id: '))).toBe(`id: ${ids[2]}`);
   });
 
   it('resuming replays only what came after the given id', () => {
     const bus = memoryBus();
     const watch = new StoreWatch(bus, () => tinyStore());
-    for (let i = 0; i < 5; i++) bus.publish({ type: 'device', storeId: 's', deviceId: 'p1', t: i, ok: true, detail: '' });
+    for (let i = 0; i < 5; i++)
+      bus.publish({ type: 'device', storeId: 's', deviceId: 'p1', t: i, ok: true, detail: '' });
     expect(watch.since(3).entries.map((e) => e.id)).toEqual([4, 5]);
     expect(watch.since(3).complete).toBe(true);
     expect(watch.since(null).entries).toHaveLength(5);
@@ -138,8 +168,15 @@ describe('the live feed', () => {
 
   it('a resume from before what is kept says so, so the client reloads', () => {
     const bus = memoryBus();
-    const watch = new StoreWatch(bus, () => tinyStore(), null, () => 0, 3);
-    for (let i = 0; i < 6; i++) bus.publish({ type: 'device', storeId: 's', deviceId: 'p1', t: i, ok: true, detail: '' });
+    const watch = new StoreWatch(
+      bus,
+      () => tinyStore(),
+      null,
+      () => 0,
+      3,
+    );
+    for (let i = 0; i < 6; i++)
+      bus.publish({ type: 'device', storeId: 's', deviceId: 'p1', t: i, ok: true, detail: '' });
     expect(watch.since(1)).toMatchObject({ complete: false });
     expect(watch.since(3)).toMatchObject({ complete: true });
     watch.close();
@@ -160,7 +197,12 @@ describe('the live feed', () => {
 describe('review evidence and inventory', () => {
   it('weight traces keep a thinned window of samples and slice by time', () => {
     const traces = new WeightTraces(1000, 10);
-    traces.record('p1', 0, 60, Array.from({ length: 120 }, (_, i) => i));
+    traces.record(
+      'p1',
+      0,
+      60,
+      Array.from({ length: 120 }, (_, i) => i),
+    );
     const slice = traces.slice('p1', 0, 2000);
     expect(slice.t.length).toBeLessThanOrEqual(21);
     expect(slice.t[0]).toBeGreaterThanOrEqual(slice.t.at(-1)! - 1000);
@@ -169,19 +211,30 @@ describe('review evidence and inventory', () => {
 
   it('given a shopper took from p1, inventory counts one fewer there', async () => {
     const { app, login, visit } = await build();
-    const before = (await app.inject({ url: '/api/inventory', headers: await login('operator') })).json() as { plates: { plateId: string; count: number }[] };
+    const before = (await app.inject({ url: '/api/inventory', headers: await login('operator') })).json() as {
+      plates: { plateId: string; count: number }[];
+    };
     await visit();
-    const after = (await app.inject({ url: '/api/inventory', headers: await login('operator') })).json() as { plates: { plateId: string; count: number }[] };
+    const after = (await app.inject({ url: '/api/inventory', headers: await login('operator') })).json() as {
+      plates: { plateId: string; count: number }[];
+    };
     const p1 = (v: typeof before) => v.plates.find((p) => p.plateId === 'p1')!.count;
     expect(p1(before) - p1(after)).toBe(2);
-    const metrics = (await app.inject({ url: '/api/metrics', headers: await login('operator') })).json() as { series: { visits: number; basketSize: number | null }[] };
+    const metrics = (await app.inject({ url: '/api/metrics', headers: await login('operator') })).json() as {
+      series: { visits: number; basketSize: number | null }[];
+    };
     expect(metrics.series.reduce((n, b) => n + b.visits, 0)).toBe(1);
     expect(metrics.series.find((b) => b.basketSize !== null)?.basketSize).toBe(2);
   });
 
   it('settling an event nobody holds in review is a 404 naming it', async () => {
     const { app, login } = await build();
-    const res = await app.inject({ method: 'POST', url: '/api/reviews/se-x/settle', headers: await login('reviewer'), payload: { visitId: null, sku: null, quantity: 0 } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/reviews/se-x/settle',
+      headers: await login('reviewer'),
+      payload: { visitId: null, sku: null, quantity: 0 },
+    });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ code: 'WO_NOT_FOUND', detail: expect.stringContaining('se-x') });
   });

@@ -57,7 +57,14 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedRoutesOptions> = async (app, 
       if (!backlog.complete) res.write('event: reset\ndata: {}\n\n');
       // A fresh client gets the recent numbered past; the newest people frame shows the floor at once.
       for (const entry of backlog.entries) res.write(sseFrame(entry));
-      if (watch.latestPeople) res.write(sseFrame({ id: 0, at: watch.latestPeople.at, message: { type: 'people', storeId: watch.latestPeople.storeId, frame: watch.latestPeople.frame } }));
+      if (watch.latestPeople)
+        res.write(
+          sseFrame({
+            id: 0,
+            at: watch.latestPeople.at,
+            message: { type: 'people', storeId: watch.latestPeople.storeId, frame: watch.latestPeople.frame },
+          }),
+        );
       let pendingPeople: FeedEntry | null = null;
       let congested = false;
       res.on('drain', () => (congested = false));

@@ -25,7 +25,10 @@ export function metricsSeries(buckets: readonly MetricsBucket[]): MetricsPoint[]
 }
 
 /** `GET /api/metrics`: visits, basket size, receipt latency, review and dispute rate per minute. */
-export const metricsRoutes: FastifyPluginAsyncZod<{ watch: StoreWatch; auth?: StaffAuth }> = async (app, opts) => {
+export const metricsRoutes: FastifyPluginAsyncZod<{ watch: StoreWatch; auth?: StaffAuth }> = async (
+  app,
+  opts,
+) => {
   app.get('/api/metrics', { preHandler: requireStaff(opts.auth, ['operator']) }, async () => ({
     series: metricsSeries(opts.watch.metrics()),
   }));

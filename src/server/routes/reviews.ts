@@ -29,7 +29,9 @@ const EventParams = z.object({ eventId: z.string().min(1).max(128) });
 export const reviewRoutes: FastifyPluginAsyncZod<ReviewRoutesOptions> = async (app, opts) => {
   const { live, watch, auth } = opts;
   const staff = requireStaff(auth, ['operator', 'reviewer']);
-  app.get('/api/reviews', { preHandler: staff }, async () => ({ reviews: watch.reviews() satisfies ReviewItem[] }));
+  app.get('/api/reviews', { preHandler: staff }, async () => ({
+    reviews: watch.reviews() satisfies ReviewItem[],
+  }));
   app.get(
     '/api/reviews/:eventId',
     { preHandler: staff, schema: { params: EventParams } },
@@ -55,7 +57,10 @@ export const reviewRoutes: FastifyPluginAsyncZod<ReviewRoutesOptions> = async (a
       const by = who?.kind === 'staff' ? who.name : 'reviewer';
       const outputs = live.settleReview({ eventId, by, ...req.body });
       if (outputs.length === 0)
-        return sendProblem(reply, problem('WO_NOT_FOUND', `the engine holds no open review for "${eventId}"`));
+        return sendProblem(
+          reply,
+          problem('WO_NOT_FOUND', `the engine holds no open review for "${eventId}"`),
+        );
       await live.flush();
       return { settled: true as const, eventId };
     },

@@ -2,7 +2,13 @@ import type { StoredReceipt } from '../../adapters/sql/receiptRepository.js';
 import type { PeopleFrame } from '../../protocol/results.js';
 import type { StoreDefinition } from '../../protocol/store.js';
 import type { ProductHypothesis, ReviewReason, ShelfEvent, ShopperCandidate } from '../../store/events.js';
-import { evolveInventory, initialInventory, lowStock, type Inventory, type PlateStock } from '../../store/inventory.js';
+import {
+  evolveInventory,
+  initialInventory,
+  lowStock,
+  type Inventory,
+  type PlateStock,
+} from '../../store/inventory.js';
 import type { Bus, BusMessage } from '../bus.js';
 
 /** One message of the live feed as the dashboard receives it; `id` orders them (people frames have none). */
@@ -199,11 +205,29 @@ export class StoreWatch {
     for (const f of store.fixtures)
       for (const s of f.shelves)
         for (const p of s.plates)
-          this.devices.set(p.id, { deviceId: p.id, kind: 'plate', ok: null, detail: 'no report yet', lastT: null });
+          this.devices.set(p.id, {
+            deviceId: p.id,
+            kind: 'plate',
+            ok: null,
+            detail: 'no report yet',
+            lastT: null,
+          });
     for (const c of store.cameras)
-      this.devices.set(c.id, { deviceId: c.id, kind: 'camera', ok: null, detail: 'no frames yet', lastT: null });
+      this.devices.set(c.id, {
+        deviceId: c.id,
+        kind: 'camera',
+        ok: null,
+        detail: 'no frames yet',
+        lastT: null,
+      });
     for (const g of store.gates)
-      this.devices.set(g.id, { deviceId: g.id, kind: 'gate', ok: null, detail: 'no report yet', lastT: null });
+      this.devices.set(g.id, {
+        deviceId: g.id,
+        kind: 'gate',
+        ok: null,
+        detail: 'no report yet',
+        lastT: null,
+      });
   }
 
   private bucket(at: number): MetricsBucket {
@@ -222,7 +246,8 @@ export class StoreWatch {
     const at = this.wall();
     if (message.type === 'people') {
       const extra = this.extraPeople?.(message.frame.t) ?? [];
-      if (extra.length > 0) message = { ...message, frame: { ...message.frame, people: [...message.frame.people, ...extra] } };
+      if (extra.length > 0)
+        message = { ...message, frame: { ...message.frame, people: [...message.frame.people, ...extra] } };
       this.latestPeople = { at, frame: message.frame, storeId: message.storeId };
       this.keepFrame(message.frame);
       for (const c of this.store?.cameras ?? []) {

@@ -5,7 +5,14 @@ import uPlot from 'uplot';
  * A uPlot chart built once per series layout and fed with `setData` afterwards (STYLE.md §4):
  * `data` is [x, ...ys] as uPlot takes it.
  */
-export function Chart({ title, labels, data, height = 140, width = 340, testId }: {
+export function Chart({
+  title,
+  labels,
+  data,
+  height = 140,
+  width = 340,
+  testId,
+}: {
   title: string;
   labels: string[];
   data: number[][];
@@ -25,8 +32,17 @@ export function Chart({ title, labels, data, height = 140, width = 340, testId }
         width,
         height,
         scales: { x: { time: true } },
-        series: [{}, ...labels.map((label, i) => ({ label, stroke: colours[i % colours.length], width: 1.5, spanGaps: true }))],
-        legend: { show: labels.length > 1 },
+        series: [
+          {},
+          ...labels.map((label, i) => ({
+            label,
+            stroke: colours[i % colours.length],
+            width: 1.5,
+            spanGaps: true,
+          })),
+        ],
+        legend: { show: labels.length > 1, live: false },
+        axes: [{}, { size: 56 }],
       },
       data as uPlot.AlignedData,
       box.current,
@@ -36,7 +52,6 @@ export function Chart({ title, labels, data, height = 140, width = 340, testId }
       plot.current = null;
     };
     // Rebuilt only when the layout changes; data flows through setData below.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, title, width, height]);
   useEffect(() => {
     plot.current?.setData(data as uPlot.AlignedData);

@@ -17,7 +17,9 @@ function Login({ onDone }: { onDone: (me: Me) => void }) {
       className="login panel"
       onSubmit={(e) => {
         e.preventDefault();
-        api<Me>('/api/auth/login', { body: { name, password } }).then(onDone, (err: Error) => setError(err.message));
+        api<Me>('/api/auth/login', { body: { name, password } }).then(onDone, (err: Error) =>
+          setError(err.message),
+        );
       }}
     >
       <h1>Walkout staff sign-in</h1>
@@ -25,11 +27,19 @@ function Login({ onDone }: { onDone: (me: Me) => void }) {
         Name <input name="name" value={name} onChange={(e) => setName(e.target.value)} />
       </label>
       <label>
-        Password <input name="password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} />
+        Password{' '}
+        <input
+          name="password"
+          type="password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
       </label>
       <button type="submit">Sign in</button>
       {error && <p className="bad">{error}</p>}
-      <p className="muted small">The demo prints its staff at start (operator/operator, reviewer/reviewer).</p>
+      <p className="muted small">
+        The demo prints its staff at start (operator/operator, reviewer/reviewer).
+      </p>
     </form>
   );
 }
@@ -54,7 +64,10 @@ function OperatorBoard({ store, me }: { store: StoreDefinition; me: Me }) {
       <div className="col main">
         <section className="panel">
           <h2>
-            {store.name} <span className="muted small">{Object.keys(view.visits).length} visits inside · feed {feed.connected ? 'live' : 'connecting'}</span>
+            {store.name}{' '}
+            <span className="muted small">
+              {Object.keys(view.visits).length} visits inside · feed {feed.connected ? 'live' : 'connecting'}
+            </span>
           </h2>
           <StoreMap store={store} feed={feed} litPlates={view.litPlates} />
         </section>
@@ -88,14 +101,19 @@ export function Dashboard() {
   return (
     <div className="dashboard">
       <header>
-        <b>Walkout</b> operator dashboard <span className="muted">signed in as {me.name} ({me.role})</span>{' '}
+        <b>Walkout</b> operator dashboard{' '}
+        <span className="muted">
+          signed in as {me.name} ({me.role})
+        </span>{' '}
         <button
           className="link"
           onClick={() => void api('/api/auth/logout', { method: 'POST' }).finally(() => setMe(null))}
         >
           sign out
         </button>
-        <a href="/app" className="right">shopper app →</a>
+        <a href="/app" className="right">
+          shopper app →
+        </a>
       </header>
       {store ? <OperatorBoard store={store} me={me} /> : <p className="muted">Loading the store…</p>}
     </div>

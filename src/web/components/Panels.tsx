@@ -31,9 +31,15 @@ export function Carts({ view, store }: { view: FloorView; store: StoreDefinition
       <ul>
         {visits.map((v) => (
           <li key={v.visitId} data-testid="cart" data-visit={v.visitId}>
-            <b>{v.token.slice(0, 12)}</b> <span className="muted">{v.status}{Object.keys(v.openReviews).length ? `, ${Object.keys(v.openReviews).length} in review` : ''}</span>
+            <b>{v.token.slice(0, 12)}</b>{' '}
+            <span className="muted">
+              {v.status}
+              {Object.keys(v.openReviews).length ? `, ${Object.keys(v.openReviews).length} in review` : ''}
+            </span>
             <div>
-              {Object.values(v.cart).map((l) => `${l.quantity} × ${names.get(l.sku) ?? l.sku}`).join(', ') || <span className="muted">empty</span>}
+              {Object.values(v.cart)
+                .map((l) => `${l.quantity} × ${names.get(l.sku) ?? l.sku}`)
+                .join(', ') || <span className="muted">empty</span>}
             </div>
           </li>
         ))}
@@ -65,9 +71,21 @@ export function Receipts({ view, store }: { view: FloorView; store: StoreDefinit
       {all.length === 0 && <p className="muted">None yet.</p>}
       <ul>
         {all.map((r) => (
-          <li key={r.visitId} data-testid="receipt" data-visit={r.visitId} data-version={r.version} data-reviewed={r.reviewed}>
-            <b>{money(r.total, r.currency)}</b> <span className="muted">v{r.version} · {r.shopper.slice(0, 12)} · {new Date(r.issuedAt).toLocaleTimeString()}{r.reviewed ? ' · reviewed' : ''}</span>
-            <div className="small">{r.lines.map((l) => `${l.quantity} × ${names.get(l.sku) ?? l.sku}`).join(', ') || 'nothing'}</div>
+          <li
+            key={r.visitId}
+            data-testid="receipt"
+            data-visit={r.visitId}
+            data-version={r.version}
+            data-reviewed={r.reviewed}
+          >
+            <b>{money(r.total, r.currency)}</b>{' '}
+            <span className="muted">
+              v{r.version} · {r.shopper.slice(0, 12)} · {new Date(r.issuedAt).toLocaleTimeString()}
+              {r.reviewed ? ' · reviewed' : ''}
+            </span>
+            <div className="small">
+              {r.lines.map((l) => `${l.quantity} × ${names.get(l.sku) ?? l.sku}`).join(', ') || 'nothing'}
+            </div>
           </li>
         ))}
       </ul>
@@ -104,7 +122,8 @@ export function Disputes() {
             {d.status === 'queued' && (
               <>
                 {' '}
-                <button onClick={() => void decide(d.id, true)}>Refund</button> <button onClick={() => void decide(d.id, false)}>Reject</button>
+                <button onClick={() => void decide(d.id, true)}>Refund</button>{' '}
+                <button onClick={() => void decide(d.id, false)}>Reject</button>
               </>
             )}
           </li>
@@ -126,24 +145,42 @@ interface PlateStock {
 export function Inventory() {
   const { data } = usePoll<{ plates: PlateStock[]; low: string[] }>('/api/inventory', 3000);
   const [all, setAll] = useState(false);
-  if (!data) return <section className="panel" data-testid="inventory"><h2>Inventory</h2></section>;
+  if (!data)
+    return (
+      <section className="panel" data-testid="inventory">
+        <h2>Inventory</h2>
+      </section>
+    );
   const low = new Set(data.low);
   const misplaced = data.plates.filter((p) => Object.keys(p.misplaced).length > 0);
-  const shown = all ? data.plates : data.plates.filter((p) => low.has(p.plateId) || Object.keys(p.misplaced).length > 0).slice(0, 20);
+  const shown = all
+    ? data.plates
+    : data.plates.filter((p) => low.has(p.plateId) || Object.keys(p.misplaced).length > 0).slice(0, 20);
   return (
     <section className="panel inventory" data-testid="inventory">
       <h2>
-        Inventory <span className="muted small">{data.plates.length} plates · {low.size} low · {misplaced.length} with misplaced items</span>
+        Inventory{' '}
+        <span className="muted small">
+          {data.plates.length} plates · {low.size} low · {misplaced.length} with misplaced items
+        </span>
       </h2>
-      <button className="link" onClick={() => setAll(!all)}>{all ? 'only problems' : 'all plates'}</button>
+      <button className="link" onClick={() => setAll(!all)}>
+        {all ? 'only problems' : 'all plates'}
+      </button>
       <table>
         <tbody>
           {shown.map((p) => (
             <tr key={p.plateId} className={low.has(p.plateId) ? 'low' : ''}>
               <td>{p.plateId}</td>
               <td>{p.skus.join(', ')}</td>
-              <td>{p.count}/{p.planned}</td>
-              <td>{Object.entries(p.misplaced).map(([s, n]) => `${n} × ${s} misplaced`).join(', ')}</td>
+              <td>
+                {p.count}/{p.planned}
+              </td>
+              <td>
+                {Object.entries(p.misplaced)
+                  .map(([s, n]) => `${n} × ${s} misplaced`)
+                  .join(', ')}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -161,16 +198,29 @@ interface Device {
 
 /** Device health: problems first. */
 export function DeviceHealth() {
-  const { data } = usePoll<{ devices: Device[]; ingest: Record<string, number> }>('/api/health/devices', 3000);
+  const { data } = usePoll<{ devices: Device[]; ingest: Record<string, number> }>(
+    '/api/health/devices',
+    3000,
+  );
   const devices = data?.devices ?? [];
   const bad = devices.filter((d) => d.ok === false);
   const silent = devices.filter((d) => d.ok === null);
   return (
     <section className="panel health" data-testid="device-health">
       <h2>
-        Devices <span className="muted small">{devices.length} · {bad.length} reporting problems · {silent.length} silent</span>
+        Devices{' '}
+        <span className="muted small">
+          {devices.length} · {bad.length} reporting problems · {silent.length} silent
+        </span>
       </h2>
-      {data && <div className="small muted">ingest: {Object.entries(data.ingest).map(([k, v]) => `${k} ${v}`).join(' · ')}</div>}
+      {data && (
+        <div className="small muted">
+          ingest:{' '}
+          {Object.entries(data.ingest)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(' · ')}
+        </div>
+      )}
       <ul>
         {[...bad, ...silent].slice(0, 12).map((d) => (
           <li key={d.deviceId} className={d.ok === false ? 'bad' : 'muted'}>
@@ -203,8 +253,16 @@ export function Metrics() {
       <div className="charts">
         <Chart title="Visits" labels={['visits']} data={[x, col((p) => p.visits)]} />
         <Chart title="Basket size (items)" labels={['items']} data={[x, col((p) => p.basketSize)]} />
-        <Chart title="Receipt latency (s)" labels={['latency']} data={[x, col((p) => (p.receiptLatencyMs === null ? null : p.receiptLatencyMs / 1000))]} />
-        <Chart title="Review and dispute rate" labels={['reviewed', 'disputed']} data={[x, col((p) => p.reviewRate), col((p) => p.disputeRate)]} />
+        <Chart
+          title="Receipt latency (s)"
+          labels={['latency']}
+          data={[x, col((p) => (p.receiptLatencyMs === null ? null : p.receiptLatencyMs / 1000))]}
+        />
+        <Chart
+          title="Review and dispute rate"
+          labels={['reviewed', 'disputed']}
+          data={[x, col((p) => p.reviewRate), col((p) => p.disputeRate)]}
+        />
       </div>
     </section>
   );

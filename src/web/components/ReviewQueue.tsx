@@ -16,7 +16,16 @@ function EvidenceMap({ store, item }: { store: StoreDefinition; item: ReviewItem
       {plateRects(store).map((r) => {
         const [ax, ay] = toPx(t, r.x0, r.y1);
         const [bx, by] = toPx(t, r.x1, r.y0);
-        return <rect key={r.plateId} x={ax} y={ay} width={bx - ax} height={by - ay} fill={changed.has(r.plateId) ? '#f5a300' : '#ddd'} />;
+        return (
+          <rect
+            key={r.plateId}
+            x={ax}
+            y={ay}
+            width={bx - ax}
+            height={by - ay}
+            fill={changed.has(r.plateId) ? '#f5a300' : '#ddd'}
+          />
+        );
       })}
       {item.people?.people.map((p) => {
         const xy = personXY(p.joints);
@@ -31,7 +40,9 @@ function EvidenceMap({ store, item }: { store: StoreDefinition; item: ReviewItem
               const [hx, hy] = toPx(t, j[0], j[1]);
               return <circle key={k} cx={hx} cy={hy} r={2} fill="#c0392b" />;
             })}
-            <text x={x + 5} y={y - 4} fontSize={8}>{(p.session ?? '?').slice(0, 8)}</text>
+            <text x={x + 5} y={y - 4} fontSize={8}>
+              {(p.session ?? '?').slice(0, 8)}
+            </text>
           </g>
         );
       })}
@@ -39,7 +50,15 @@ function EvidenceMap({ store, item }: { store: StoreDefinition; item: ReviewItem
   );
 }
 
-function ReviewCard({ item, store, onSettled }: { item: ReviewItem; store: StoreDefinition; onSettled: () => void }) {
+function ReviewCard({
+  item,
+  store,
+  onSettled,
+}: {
+  item: ReviewItem;
+  store: StoreDefinition;
+  onSettled: () => void;
+}) {
   const choices = useMemo(() => reviewChoices(item), [item]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -60,30 +79,52 @@ function ReviewCard({ item, store, onSettled }: { item: ReviewItem; store: Store
   return (
     <li className="review" data-testid="review-item" data-event={item.eventId}>
       <div>
-        <b>{item.eventId}</b> <span className="muted">{item.reason.kind}: {item.reason.detail}</span>
+        <b>{item.eventId}</b>{' '}
+        <span className="muted">
+          {item.reason.kind}: {item.reason.detail}
+        </span>
       </div>
       <div className="evidence">
         {trace.length > 0 ? (
           <Chart
             title="Weight (g)"
             labels={trace.map((tr) => tr.plateId)}
-            data={[trace[0]!.t.map((x) => x / 1000), ...trace.map((tr) => trace[0]!.t.map((_, i) => tr.grams[i] ?? NaN))]}
+            data={[
+              trace[0]!.t.map((x) => x / 1000),
+              ...trace.map((tr) => trace[0]!.t.map((_, i) => tr.grams[i] ?? NaN)),
+            ]}
             width={280}
             height={130}
             testId="weight-trace"
           />
         ) : (
           <div className="muted small">
-            {item.shelf ? `${item.shelf.deltaGrams.toFixed(0)} g ± ${item.shelf.deltaStdGrams.toFixed(0)} on ${item.shelf.plates.map((p) => p.plateId).join(', ')}` : 'no weight trace'}
+            {item.shelf
+              ? `${item.shelf.deltaGrams.toFixed(0)} g ± ${item.shelf.deltaStdGrams.toFixed(0)} on ${item.shelf.plates.map((p) => p.plateId).join(', ')}`
+              : 'no weight trace'}
           </div>
         )}
         <EvidenceMap store={store} item={item} />
       </div>
       <div className="candidates small">
         <div>
-          Products: {item.products.map((p) => `${p.quantity > 0 ? '' : 'back '}${Math.abs(p.quantity)} × ${p.sku ? (names.get(p.sku) ?? p.sku) : 'unknown'} ${(p.probability * 100).toFixed(0)}%`).join(' · ') || '—'}
+          Products:{' '}
+          {item.products
+            .map(
+              (p) =>
+                `${p.quantity > 0 ? '' : 'back '}${Math.abs(p.quantity)} × ${p.sku ? (names.get(p.sku) ?? p.sku) : 'unknown'} ${(p.probability * 100).toFixed(0)}%`,
+            )
+            .join(' · ') || '—'}
         </div>
-        <div>Shoppers: {item.shoppers.map((s) => `${s.visitId.slice(0, 12)} ${(s.probability * 100).toFixed(0)}%${s.handDistanceM !== undefined ? ` (hand ${s.handDistanceM.toFixed(2)} m)` : ''}`).join(' · ') || '—'}</div>
+        <div>
+          Shoppers:{' '}
+          {item.shoppers
+            .map(
+              (s) =>
+                `${s.visitId.slice(0, 12)} ${(s.probability * 100).toFixed(0)}%${s.handDistanceM !== undefined ? ` (hand ${s.handDistanceM.toFixed(2)} m)` : ''}`,
+            )
+            .join(' · ') || '—'}
+        </div>
       </div>
       <div className="actions">
         {choices.map((c) => (

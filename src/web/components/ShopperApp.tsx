@@ -46,7 +46,14 @@ function SignUp({ onDone }: { onDone: (s: ShopperSession) => void }) {
     >
       <h2>Sign up</h2>
       <p className="muted small">Walk in, take what you need, walk out. Your receipt arrives here.</p>
-      <input name="email" type="email" placeholder="you@example.com" value={email} onChange={(e) => setEmail(e.target.value)} required />
+      <input
+        name="email"
+        type="email"
+        placeholder="you@example.com"
+        value={email}
+        onChange={(e) => setEmail(e.target.value)}
+        required
+      />
       <button type="submit">Create account</button>
       {error && <p className="bad">{error}</p>}
     </form>
@@ -56,21 +63,31 @@ function SignUp({ onDone }: { onDone: (s: ShopperSession) => void }) {
 function AddCard({ token, onDone }: { token: string; onDone: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const add = (kind: string) =>
-    api('/api/shop/me/payment-methods', { token, body: { gatewayToken: `${kind}_${Math.random().toString(36).slice(2, 10)}` } }).then(onDone, (e: Error) =>
-      setError(e.message),
-    );
+    api('/api/shop/me/payment-methods', {
+      token,
+      body: { gatewayToken: `${kind}_${Math.random().toString(36).slice(2, 10)}` },
+    }).then(onDone, (e: Error) => setError(e.message));
   return (
     <div className="card">
       <h2>Add a card</h2>
       <p className="muted small">Test gateway: no real money moves.</p>
-      <button onClick={() => void add('tok_visa')}>Visa ···· 4242</button> <button onClick={() => void add('tok_mastercard')}>Mastercard ···· 4444</button>
+      <button onClick={() => void add('tok_visa')}>Visa ···· 4242</button>{' '}
+      <button onClick={() => void add('tok_mastercard')}>Mastercard ···· 4444</button>
       {error && <p className="bad">{error}</p>}
     </div>
   );
 }
 
 /** The entry QR: a fresh single-use token, replaced before it expires and after it was used. */
-function EntryQr({ token, generation, onToken }: { token: string; generation: number; onToken: (t: EntryToken) => void }) {
+function EntryQr({
+  token,
+  generation,
+  onToken,
+}: {
+  token: string;
+  generation: number;
+  onToken: (t: EntryToken) => void;
+}) {
   const [entry, setEntry] = useState<EntryToken | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -110,15 +127,24 @@ function LiveCart({ token }: { token: string }) {
   const { data } = usePoll<{ carts: Cart[] }>('/api/me/cart', 1000, 0, token);
   const carts = data?.carts ?? [];
   return (
-    <div className="card" data-testid="live-cart" data-items={carts.reduce((n, c) => n + c.lines.reduce((m, l) => m + l.quantity, 0), 0)}>
+    <div
+      className="card"
+      data-testid="live-cart"
+      data-items={carts.reduce((n, c) => n + c.lines.reduce((m, l) => m + l.quantity, 0), 0)}
+    >
       <h2>Your cart</h2>
       {carts.length === 0 && <p className="muted small">Not in the store.</p>}
       {carts.map((c) => (
         <div key={c.visitId}>
-          <div className="muted small">{c.status === 'open' ? 'In the store' : 'Left; your receipt is on its way'}{c.pendingReviews ? ` · ${c.pendingReviews} item(s) being checked` : ''}</div>
+          <div className="muted small">
+            {c.status === 'open' ? 'In the store' : 'Left; your receipt is on its way'}
+            {c.pendingReviews ? ` · ${c.pendingReviews} item(s) being checked` : ''}
+          </div>
           <ul>
             {c.lines.map((l) => (
-              <li key={l.sku} data-testid="cart-line">{l.quantity} × {l.sku}</li>
+              <li key={l.sku} data-testid="cart-line">
+                {l.quantity} × {l.sku}
+              </li>
             ))}
           </ul>
         </div>
@@ -138,7 +164,10 @@ function Receipts({ token }: { token: string }) {
   const { data, reload } = usePoll<{ receipts: ShopReceipt[] }>('/api/shop/me/receipts', 5000, bump, token);
   const [note, setNote] = useState<string | null>(null);
   const dispute = (visitId: string, sku: string) =>
-    api<{ status: string }>(`/api/shop/receipts/${visitId}/disputes`, { token, body: { sku, kind: 'not-taken' } }).then(
+    api<{ status: string }>(`/api/shop/receipts/${visitId}/disputes`, {
+      token,
+      body: { sku, kind: 'not-taken' },
+    }).then(
       (d) => {
         setNote(`Dispute ${d.status}.`);
         reload();
@@ -152,15 +181,26 @@ function Receipts({ token }: { token: string }) {
       {note && <p className="small">{note}</p>}
       {receipts.length === 0 && <p className="muted small">No receipts yet.</p>}
       {receipts.map((r) => (
-        <div key={r.id} className="receipt" data-testid="receipt" data-visit={r.visitId} data-version={r.version}>
+        <div
+          key={r.id}
+          className="receipt"
+          data-testid="receipt"
+          data-visit={r.visitId}
+          data-version={r.version}
+        >
           <div>
-            <b>{money(r.net, r.currency)}</b> <span className="muted small">{new Date(r.issuedAt).toLocaleString()} · v{r.version} · {r.payment.status}</span>
+            <b>{money(r.net, r.currency)}</b>{' '}
+            <span className="muted small">
+              {new Date(r.issuedAt).toLocaleString()} · v{r.version} · {r.payment.status}
+            </span>
           </div>
           <ul>
             {r.lines.map((l) => (
               <li key={l.sku}>
                 {l.quantity} × {l.name} {money(l.amount, r.currency)}{' '}
-                <button className="link" data-testid="dispute" onClick={() => void dispute(r.visitId, l.sku)}>not mine</button>
+                <button className="link" data-testid="dispute" onClick={() => void dispute(r.visitId, l.sku)}>
+                  not mine
+                </button>
               </li>
             ))}
           </ul>
@@ -202,7 +242,10 @@ export function ShopperApp() {
   const hasCard = (me?.paymentMethods.length ?? 0) > 0;
   const demoVisit = () =>
     entry &&
-    api<{ skus: string[] }>('/api/demo/visit', { token: session.accessToken, body: { token: entry.token } }).then(
+    api<{ skus: string[] }>('/api/demo/visit', {
+      token: session.accessToken,
+      body: { token: entry.token },
+    }).then(
       (r) => {
         setDemoNote(`Scanned at a smart cart; it adds ${r.skus.join(', ')} and rolls out.`);
         setGeneration((g) => g + 1);
@@ -217,7 +260,9 @@ export function ShopperApp() {
       {me && !hasCard && <AddCard token={session.accessToken} onDone={loadMe} />}
       {me && hasCard && (
         <>
-          <div className="muted small">Card: {me.paymentMethods.map((m) => `${m.brand} ···· ${m.last4}`).join(', ')}</div>
+          <div className="muted small">
+            Card: {me.paymentMethods.map((m) => `${m.brand} ···· ${m.last4}`).join(', ')}
+          </div>
           <EntryQr token={session.accessToken} generation={generation} onToken={onToken} />
           <button data-testid="demo-visit" onClick={() => void demoVisit()} disabled={!entry}>
             Demo: scan this code at a smart cart

@@ -1,7 +1,14 @@
 import { memo, useEffect, useRef } from 'react';
 import type { StoreDefinition } from '../../protocol/store.js';
 import type { LiveFeed } from '../live/feed.js';
-import { cameraPosition, fitFloor, personXY, plateRects, toPx, type MapTransform } from '../model/geometry.js';
+import {
+  cameraPosition,
+  fitFloor,
+  personXY,
+  plateRects,
+  toPx,
+  type MapTransform,
+} from '../model/geometry.js';
 
 const W = 760;
 const H = 440;
@@ -80,7 +87,15 @@ declare global {
  * each animation frame from the newest people frame and lit plates. Shopper markers are small DOM
  * chips over the canvas (moved by style, never by React) so tests and screen readers find them.
  */
-export const StoreMap = memo(function StoreMap({ store, feed, litPlates }: { store: StoreDefinition; feed: LiveFeed; litPlates: Record<string, number> }) {
+export const StoreMap = memo(function StoreMap({
+  store,
+  feed,
+  litPlates,
+}: {
+  store: StoreDefinition;
+  feed: LiveFeed;
+  litPlates: Record<string, number>;
+}) {
   const staticRef = useRef<HTMLCanvasElement>(null);
   const liveRef = useRef<HTMLCanvasElement>(null);
   const overlayRef = useRef<HTMLDivElement>(null);

@@ -33,7 +33,10 @@ export class ApiError extends Error {
 }
 
 /** Calls the API; JSON in and out; throws ApiError with the problem's detail. */
-export async function api<T>(path: string, init: { method?: string; body?: unknown; token?: string } = {}): Promise<T> {
+export async function api<T>(
+  path: string,
+  init: { method?: string; body?: unknown; token?: string } = {},
+): Promise<T> {
   const headers: Record<string, string> = {};
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   if (init.token) headers.authorization = `Bearer ${init.token}`;
@@ -53,7 +56,12 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
 }
 
 /** Polls a GET endpoint every `ms` (and when `bump` changes); returns the newest answer. */
-export function usePoll<T>(path: string | null, ms: number, bump: unknown = 0, token?: string): { data: T | null; error: string | null; reload: () => void } {
+export function usePoll<T>(
+  path: string | null,
+  ms: number,
+  bump: unknown = 0,
+  token?: string,
+): { data: T | null; error: string | null; reload: () => void } {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);

@@ -41,7 +41,11 @@ export class LiveFeed {
       const m = parseFeedMessage(e.data);
       if (!m) return;
       if (m.type === 'people') {
-        this.latestPeople = { frame: m.frame, receivedAt: performance.now(), seq: (this.latestPeople?.seq ?? 0) + 1 };
+        this.latestPeople = {
+          frame: m.frame,
+          receivedAt: performance.now(),
+          seq: (this.latestPeople?.seq ?? 0) + 1,
+        };
         return;
       }
       const next = applyFeed(this.view, m);

@@ -7,13 +7,30 @@ const entered = (id: number, visitId: string): FeedMessage => ({
   id,
   at: 1000 + id,
   type: 'visit',
-  event: { type: 'ShopperEntered', visitId, t: 10, token: `tok-${visitId}`, method: 'qr', gateId: 'g1', channel: 'gate' } as VisitEvent,
+  event: {
+    type: 'ShopperEntered',
+    visitId,
+    t: 10,
+    token: `tok-${visitId}`,
+    method: 'qr',
+    gateId: 'g1',
+    channel: 'gate',
+  } as VisitEvent,
 });
 const picked = (id: number, visitId: string, sku: string, quantity = 1): FeedMessage => ({
   id,
   at: 1000 + id,
   type: 'visit',
-  event: { type: 'ItemPicked', visitId, t: 20, eventId: `se-${id}`, sku, quantity, confidence: 0.9, source: 'shelf' } as VisitEvent,
+  event: {
+    type: 'ItemPicked',
+    visitId,
+    t: 20,
+    eventId: `se-${id}`,
+    sku,
+    quantity,
+    confidence: 0.9,
+    source: 'shelf',
+  } as VisitEvent,
 });
 
 describe('the dashboard view folded from the feed', () => {
@@ -25,7 +42,10 @@ describe('the dashboard view folded from the feed', () => {
   });
 
   it('when a resumed stream repeats a message, the view does not count it twice', () => {
-    const view = [entered(1, 'v1'), picked(2, 'v1', 'fiji'), picked(2, 'v1', 'fiji')].reduce(applyFeed, emptyView());
+    const view = [entered(1, 'v1'), picked(2, 'v1', 'fiji'), picked(2, 'v1', 'fiji')].reduce(
+      applyFeed,
+      emptyView(),
+    );
     expect(view.visits.v1?.cart.fiji?.quantity).toBe(1);
   });
 
@@ -34,13 +54,36 @@ describe('the dashboard view folded from the feed', () => {
       id: 1,
       at: 5000,
       type: 'shelf',
-      event: { eventId: 'se', shelfId: 's', plates: [{ plateId: 'p1', deltaGrams: -500 }], startT: 0, endT: 1, deltaGrams: -500, deltaStdGrams: 2, position: [0, 0, 1], hypotheses: [], reliable: true },
+      event: {
+        eventId: 'se',
+        shelfId: 's',
+        plates: [{ plateId: 'p1', deltaGrams: -500 }],
+        startT: 0,
+        endT: 1,
+        deltaGrams: -500,
+        deltaStdGrams: 2,
+        position: [0, 0, 1],
+        hypotheses: [],
+        reliable: true,
+      },
     };
     const receipt = (id: number, version: number): FeedMessage => ({
       id,
       at: 6000,
       type: 'receipt',
-      receipt: { visitId: 'v1', version, shopper: 't', enteredAt: 0, exitedAt: 1, issuedAt: 2, lines: [], total: version * 100, tax: 0, currency: 'USD', reviewed: version > 1 },
+      receipt: {
+        visitId: 'v1',
+        version,
+        shopper: 't',
+        enteredAt: 0,
+        exitedAt: 1,
+        issuedAt: 2,
+        lines: [],
+        total: version * 100,
+        tax: 0,
+        currency: 'USD',
+        reviewed: version > 1,
+      },
     });
     const view = [shelf, receipt(2, 2), receipt(3, 1)].reduce(applyFeed, emptyView());
     expect(view.litPlates.p1).toBe(5000);
@@ -55,8 +98,14 @@ describe('the dashboard view folded from the feed', () => {
 
 describe('parsing feed messages from the wire', () => {
   it('accepts what the server sends', () => {
-    expect(parseFeedMessage(JSON.stringify({ id: 3, at: 1, type: 'people', storeId: 's', frame: { t: 1, people: [] } }))?.type).toBe('people');
-    expect(parseFeedMessage(JSON.stringify({ id: 4, at: 1, ...entered(4, 'v').valueOf() }))?.type).toBe('visit');
+    expect(
+      parseFeedMessage(
+        JSON.stringify({ id: 3, at: 1, type: 'people', storeId: 's', frame: { t: 1, people: [] } }),
+      )?.type,
+    ).toBe('people');
+    expect(parseFeedMessage(JSON.stringify({ id: 4, at: 1, ...entered(4, 'v').valueOf() }))?.type).toBe(
+      'visit',
+    );
   });
 
   it.each([
@@ -73,10 +122,17 @@ describe('parsing feed messages from the wire', () => {
 
   it('never throws on arbitrary text or JSON, and folding what it accepts never throws', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify(v))), (text) => {
-        const m = parseFeedMessage(text);
-        if (m && m.type !== 'visit' && m.type !== 'shelf') applyFeed(emptyView(), m);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
+        (text) => {
+          const m = parseFeedMessage(text);
+          if (m && m.type !== 'visit' && m.type !== 'shelf') applyFeed(emptyView(), m);
+        },
+      ),
     );
   });
 });

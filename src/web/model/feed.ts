@@ -26,13 +26,19 @@ export type FeedMessage =
   | { id: number; at: number; type: 'visit'; event: VisitEvent }
   | { id: number; at: number; type: 'shelf'; event: ShelfEvent }
   | { id: number; at: number; type: 'people'; frame: PeopleFrame }
-  | { id: number; at: number; type: 'cart-alert'; alert: { visitId?: string; kind?: string; detail?: string } }
+  | {
+      id: number;
+      at: number;
+      type: 'cart-alert';
+      alert: { visitId?: string; kind?: string; detail?: string };
+    }
   | { id: number; at: number; type: 'device'; deviceId: string; t: number; ok: boolean; detail: string }
   | { id: number; at: number; type: 'receipt'; receipt: ReceiptView }
   | { id: number; at: number; type: 'store-loaded'; storeId: string; name: string }
   | { id: number; at: number; type: 'rejection'; reason: string; detail: string };
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
 
@@ -57,7 +63,9 @@ export function parseFeedMessage(data: string): FeedMessage | null {
     case 'people':
       return isObj(v.frame) && isNum(v.frame.t) && Array.isArray(v.frame.people) ? (v as FeedMessage) : null;
     case 'receipt':
-      return isObj(v.receipt) && isStr(v.receipt.visitId) && Array.isArray(v.receipt.lines) ? (v as FeedMessage) : null;
+      return isObj(v.receipt) && isStr(v.receipt.visitId) && Array.isArray(v.receipt.lines)
+        ? (v as FeedMessage)
+        : null;
     case 'device':
       return isStr(v.deviceId) && typeof v.ok === 'boolean' ? (v as FeedMessage) : null;
     case 'cart-alert':
@@ -91,7 +99,13 @@ export interface FloorView {
 }
 
 /** The view before any message. */
-export const emptyView = (): FloorView => ({ position: 0, lines: [], visits: {}, receipts: {}, litPlates: {} });
+export const emptyView = (): FloorView => ({
+  position: 0,
+  lines: [],
+  visits: {},
+  receipts: {},
+  litPlates: {},
+});
 
 const MAX_LINES = 200;
 const money = (cents: number, currency: string) => `${(cents / 100).toFixed(2)} ${currency}`;
@@ -122,15 +136,29 @@ export function describe(m: FeedMessage): FeedLine | null {
     }
     case 'shelf': {
       const best = m.event.hypotheses[0];
-      const what = best ? `${best.quantity > 0 ? 'took' : 'put back'} ${Math.abs(best.quantity)} × ${best.sku ?? '?'}` : 'unknown';
-      return { ...base, kind: 'shelf', text: `shelf ${m.event.shelfId}: ${m.event.deltaGrams.toFixed(0)} g, ${what}` };
+      const what = best
+        ? `${best.quantity > 0 ? 'took' : 'put back'} ${Math.abs(best.quantity)} × ${best.sku ?? '?'}`
+        : 'unknown';
+      return {
+        ...base,
+        kind: 'shelf',
+        text: `shelf ${m.event.shelfId}: ${m.event.deltaGrams.toFixed(0)} g, ${what}`,
+      };
     }
     case 'receipt':
-      return { ...base, kind: 'receipt', text: `receipt ${m.receipt.visitId.slice(0, 14)} v${m.receipt.version}: ${money(m.receipt.total, m.receipt.currency)}` };
+      return {
+        ...base,
+        kind: 'receipt',
+        text: `receipt ${m.receipt.visitId.slice(0, 14)} v${m.receipt.version}: ${money(m.receipt.total, m.receipt.currency)}`,
+      };
     case 'device':
       return m.ok ? null : { ...base, kind: 'device', text: `${m.deviceId}: ${m.detail}` };
     case 'cart-alert':
-      return { ...base, kind: 'alert', text: `cart alert ${m.alert.kind ?? ''} ${m.alert.detail ?? ''}`.trim() };
+      return {
+        ...base,
+        kind: 'alert',
+        text: `cart alert ${m.alert.kind ?? ''} ${m.alert.detail ?? ''}`.trim(),
+      };
     default:
       return null;
   }

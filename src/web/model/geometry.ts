@@ -15,7 +15,10 @@ export function fitFloor(store: StoreDefinition, width: number, height: number, 
   const xs = store.floor.map((p) => p[0]);
   const ys = store.floor.map((p) => p[1]);
   const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  const scale = Math.min((width - 2 * margin) / Math.max(x1 - x0, 1e-6), (height - 2 * margin) / Math.max(y1 - y0, 1e-6));
+  const scale = Math.min(
+    (width - 2 * margin) / Math.max(x1 - x0, 1e-6),
+    (height - 2 * margin) / Math.max(y1 - y0, 1e-6),
+  );
   return { scale, ox: margin - x0 * scale, oy: margin + y1 * scale, width, height };
 }
 
@@ -25,10 +28,18 @@ export function toPx(t: MapTransform, x: number, y: number): [number, number] {
 }
 
 /** Every plate as a floor rectangle (store metres) with its fixture and shelf. */
-export function plateRects(store: StoreDefinition): { plateId: string; x0: number; y0: number; x1: number; y1: number }[] {
+export function plateRects(
+  store: StoreDefinition,
+): { plateId: string; x0: number; y0: number; x1: number; y1: number }[] {
   return store.fixtures.flatMap((f) =>
     f.shelves.flatMap((s) =>
-      s.plates.map((p) => ({ plateId: p.id, x0: p.box.min[0], y0: p.box.min[1], x1: p.box.max[0], y1: p.box.max[1] })),
+      s.plates.map((p) => ({
+        plateId: p.id,
+        x0: p.box.min[0],
+        y0: p.box.min[1],
+        x1: p.box.max[0],
+        y1: p.box.max[1],
+      })),
     ),
   );
 }

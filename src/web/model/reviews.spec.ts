@@ -32,7 +32,12 @@ describe('review actions', () => {
   });
 
   it('a put-back is offered as a credit; without shopper candidates the asked visits stand in', () => {
-    const choices = reviewChoices(item({ products: [{ sku: 'fiji', quantity: -1, probability: 1 }], shoppers: [] }));
-    expect(choices[0]).toEqual({ label: 'credit v1 1 × fiji', decision: { visitId: 'v1', sku: 'fiji', quantity: -1 } });
+    const choices = reviewChoices(
+      item({ products: [{ sku: 'fiji', quantity: -1, probability: 1 }], shoppers: [] }),
+    );
+    expect(choices[0]).toEqual({
+      label: 'credit v1 1 × fiji',
+      decision: { visitId: 'v1', sku: 'fiji', quantity: -1 },
+    });
   });
 });

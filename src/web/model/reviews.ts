@@ -27,7 +27,10 @@ export interface ReviewChoice {
  * pairs first, at most four), and "nobody" (the change was not a take by a shopper).
  */
 export function reviewChoices(item: ReviewItem, max = 4): ReviewChoice[] {
-  const shoppers = item.shoppers.length > 0 ? [...item.shoppers] : item.visitIds.map((visitId) => ({ visitId, probability: 1 / item.visitIds.length }));
+  const shoppers =
+    item.shoppers.length > 0
+      ? [...item.shoppers]
+      : item.visitIds.map((visitId) => ({ visitId, probability: 1 / item.visitIds.length }));
   const products = item.products.filter((p) => p.sku !== null && p.quantity !== 0);
   const pairs: (ReviewChoice & { p: number })[] = [];
   for (const s of shoppers)
@@ -38,5 +41,8 @@ export function reviewChoices(item: ReviewItem, max = 4): ReviewChoice[] {
         decision: { visitId: s.visitId, sku: p.sku, quantity: p.quantity },
       });
   pairs.sort((a, b) => b.p - a.p || a.label.localeCompare(b.label));
-  return [...pairs.slice(0, max).map(({ label, decision }) => ({ label, decision })), { label: 'nobody', decision: { visitId: null, sku: null, quantity: 0 } }];
+  return [
+    ...pairs.slice(0, max).map(({ label, decision }) => ({ label, decision })),
+    { label: 'nobody', decision: { visitId: null, sku: null, quantity: 0 } },
+  ];
 }
