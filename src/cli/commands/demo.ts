@@ -254,25 +254,27 @@ export async function startDemo(opts: DemoOptions, print: (line: string) => void
         const products = store.products.filter((p) => p.gtin && p.soldBy === 'unit').slice(0, req.body.items);
         // The cart speaks in the store's event time (which runs `speed` times the wall clock).
         const t0 = current ? current.t0 + (Date.now() - current.wall0) * speed : Date.now();
-        const exitAt = 1500 * (products.length + 2);
+        // A few seconds between scans, so the shopper's phone shows the cart growing.
+        const STEP = 4000;
+        const exitAt = STEP * (products.length + 2);
         const steps: { at: number; kind: Parameters<typeof topicFor>[1]; payload: unknown }[] = [
           { at: 0, kind: 'cart-login', payload: { t: t0, token: req.body.token } },
           ...products.map((p, i) => ({
-            at: 1500 * (i + 1),
+            at: STEP * (i + 1),
             kind: 'cart-scan' as const,
-            payload: { t: t0 + 1500 * (i + 1), gtin: p.gtin, action: 'add' },
+            payload: { t: t0 + STEP * (i + 1), gtin: p.gtin, action: 'add' },
           })),
           { at: exitAt, kind: 'cart-exit', payload: { t: t0 + exitAt } },
         ];
         // The basket scale reads 4 times a second; each scanned item lands on it half a second later.
         for (let at = 250; at < exitAt; at += 250) {
-          const grams = products.reduce((g, p, i) => (at >= 1500 * (i + 1) + 500 ? g + p.weight.mean : g), 0);
+          const grams = products.reduce((g, p, i) => (at >= STEP * (i + 1) + 500 ? g + p.weight.mean : g), 0);
           steps.push({ at, kind: 'cart-weight', payload: { t: t0 + at, grams } });
         }
         steps.sort((a, b) => a.at - b.at);
         for (const s of steps)
           setTimeout(() => live.offer(topicFor(store.id, s.kind, cartId), s.payload), s.at / speed).unref();
-        return { cartId, skus: products.map((p) => p.sku), exitsAt: t0 + 1500 * (products.length + 2) };
+        return { cartId, skus: products.map((p) => p.sku), exitsAt: t0 + STEP * (products.length + 2) };
       },
     );
     app.post(

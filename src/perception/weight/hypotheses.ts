@@ -69,6 +69,16 @@ export function explainChange(
     let pos = span ? normalCdf((change.along - span.from) / spread) * normalCdf((span.to - change.along) / spread) : 0;
     if (sign < 0) pos = Math.max(pos, opts.offShelfPrior);
     if (misplaced.has(sku)) pos = Math.max(pos, 0.5);
+    // Weight taken from plates where the product does not stand: one item may straddle a border,
+    // more than that means another product was involved (two items in one event). Put-backs may
+    // land anywhere.
+    let outside = 0;
+    if (span && sign > 0) {
+      for (const p of change.plates) {
+        const info = layout.plates.get(p.plateId);
+        if (info && !info.skus.includes(sku)) outside += Math.abs(p.deltaGrams);
+      }
+    }
     // What is put back was most likely carried: products in the shoppers' carts are the likely ones.
     if (sign < 0 && carried.size > 0) pos *= carried.has(sku) ? 1 : opts.offShelfPrior;
     if (pos < 1e-9) continue;
@@ -80,7 +90,9 @@ export function explainChange(
       const z = (size - expected) / Math.sqrt(variance);
       const density = Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI * variance);
       const prior = opts.extraUnitOdds ** (q - 1);
-      scored.push({ sku, quantity: sign * q, score: density * pos * prior });
+      const excess = Math.max(0, outside - 0.6 * product.weight.mean);
+      const consistency = Math.exp(-0.5 * (excess / (0.05 * size + 5)) ** 2);
+      scored.push({ sku, quantity: sign * q, score: density * pos * prior * consistency });
     }
   }
   // "Unknown": a flat density over the plausible range of changes.

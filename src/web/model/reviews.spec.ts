@@ -36,7 +36,7 @@ describe('review actions', () => {
       item({ products: [{ sku: 'fiji', quantity: -1, probability: 1 }], shoppers: [] }),
     );
     expect(choices[0]).toEqual({
-      label: 'credit v1 1 × fiji',
+      label: 'credit …v1 1 × fiji',
       decision: { visitId: 'v1', sku: 'fiji', quantity: -1 },
     });
   });

@@ -37,7 +37,8 @@ export function reviewChoices(item: ReviewItem, max = 4): ReviewChoice[] {
     for (const p of products)
       pairs.push({
         p: s.probability * p.probability,
-        label: `${p.quantity > 0 ? 'charge' : 'credit'} ${s.visitId.slice(0, 10)} ${Math.abs(p.quantity)} × ${p.sku}`,
+        // Visit ids share their time prefix; the tail tells them apart.
+        label: `${p.quantity > 0 ? 'charge' : 'credit'} …${s.visitId.slice(-7)} ${Math.abs(p.quantity)} × ${p.sku}`,
         decision: { visitId: s.visitId, sku: p.sku, quantity: p.quantity },
       });
   pairs.sort((a, b) => b.p - a.p || a.label.localeCompare(b.label));
