@@ -1,18 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { TestGateway } from '../../adapters/payments/test-gateway.js';
-import { createCommerce, startOutboxWorker } from '../../commerce/commerce.js';
-import { commerceRoutes } from '../../commerce/http/routes.js';
-import { LiveReceipts } from '../../commerce/receipts/live.js';
-import { createCommerceRepo } from '../../commerce/store/repo.js';
-import { openCommerceSqlite } from '../../commerce/store/sqlite.js';
-import type { Catalog } from '../../commerce/types.js';
+import { openCommerceSide } from '../../server/commerceSide.js';
+export { catalogOf } from '../../server/commerceSide.js';
 import { WalkoutError } from '../../protocol/errors.js';
 import type { PeopleFrame } from '../../protocol/results.js';
 import type { StoreDefinition } from '../../protocol/store.js';
@@ -57,15 +51,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done);
   });
-}
-
-/** The commerce side's catalog of a store: names and tax rates by sku. */
-export function catalogOf(store: StoreDefinition): Catalog {
-  return {
-    storeId: store.id,
-    storeName: store.name,
-    products: new Map(store.products.map((p) => [p.sku, { name: p.name, taxRate: p.taxRate }])),
-  };
 }
 
 /**
@@ -198,23 +183,9 @@ export async function startDemo(opts: DemoOptions, print: (line: string) => void
   const store = scenarioStore(opts.scenario).definition;
   const dbUrl = opts.db ?? `sqlite:${join(mkdtempSync(join(tmpdir(), 'walkout-demo-')), 'walkout.db')}`;
 
-  const commerceDb = await openCommerceSqlite();
-  const liveReceipts = new LiveReceipts();
-  let wake = () => {};
-  const commerce = createCommerce({
-    repo: createCommerceRepo(commerceDb),
-    gateway: new TestGateway(':memory:'),
-    clock: { now: () => Date.now() },
-    catalog: catalogOf(store),
-    signingSecret: randomBytes(24).toString('base64url'),
-    holdAmount: 5_000,
-    currency: store.currency,
-    live: liveReceipts,
-    onEnqueued: () => wake(),
-  });
-  const worker = startOutboxWorker(commerce, { pollMs: 250 });
-  wake = worker.wake;
-  const operatorKey = `op_${randomBytes(12).toString('base64url')}`;
+  const money = await openCommerceSide({ file: ':memory:', store });
+  const commerce = money.commerce;
+  const operatorKey = money.operatorKey;
   const staff = parseStaffList(process.env.WALKOUT_STAFF) ?? [...DEMO_STAFF];
   const auth = staffAuth(staff, (token) => commerce.authenticate(token));
   const traces = new WeightTraces();
@@ -310,7 +281,7 @@ export async function startDemo(opts: DemoOptions, print: (line: string) => void
         });
       },
     );
-    await app.register(commerceRoutes, { prefix: '/api/shop', commerce, live: liveReceipts, operatorKey });
+    await money.plugin(app);
   };
 
   const server = await startWalkoutServer({
@@ -331,20 +302,8 @@ export async function startDemo(opts: DemoOptions, print: (line: string) => void
   setCrowd(crowd);
 
   // The money side hears visit events in order; one failure is printed and never stops the store.
-  let chain = Promise.resolve();
+  const unfollow = money.follow(server.bus, (line) => print(`demo: ${line}`));
   const unsubscribe = server.bus.subscribe((m) => {
-    if (m.type === 'visit') {
-      // A smart cart reports its login as method "cart"; the money side knows the token as a QR code.
-      const event =
-        m.event.type === 'ShopperEntered' && m.event.channel === 'cart' && m.event.token.startsWith('q1.')
-          ? { ...m.event, method: 'qr' }
-          : m.event;
-      chain = chain
-        .then(() => commerce.onVisitEvent(event).then(() => undefined))
-        .catch((e: unknown) => {
-          print(`demo: commerce could not take ${event.type}: ${(e as Error).message}`);
-        });
-    }
     if (!opts.quiet) {
       const line = describeBusMessage(m);
       if (line) print(line);
@@ -440,10 +399,9 @@ export async function startDemo(opts: DemoOptions, print: (line: string) => void
         unwatchPeople();
         await loop.catch(() => undefined);
         unsubscribe();
+        unfollow();
         await server.close();
-        await worker.stop();
-        await chain;
-        await commerceDb.destroy();
+        await money.close();
       })()),
   };
 }

@@ -51,6 +51,29 @@ describe('walkout start', () => {
     expect(lines.at(-1)).toBe('walkout: closed');
   });
 
+  it('serves the shopper side: sign-up, a payment method and a signed entry token', async () => {
+    const lines: string[] = [];
+    const stop = new AbortController();
+    const running = runStart(options(), (l) => lines.push(l), stop.signal);
+    await eventually(() => lines.some((l) => l.startsWith('Ctrl-C')), 'the banner');
+    const api = /API\s+(http:\/\/\S+)\/api/.exec(lines.join('\n'))![1]!;
+    const signUp = await fetch(`${api}/api/shop/accounts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'ana@example.com' }),
+    });
+    expect(signUp.status).toBeLessThan(300);
+    const account = (await signUp.json()) as { accessToken: string };
+    const auth = { authorization: `Bearer ${account.accessToken}`, 'content-type': 'application/json' };
+    const card = await fetch(`${api}/api/shop/me/payment-methods`, { method: 'POST', headers: auth, body: JSON.stringify({ gatewayToken: 'tok_visa' }) });
+    expect(card.status).toBeLessThan(300);
+    const qr = await fetch(`${api}/api/shop/me/entry-tokens`, { method: 'POST', headers: auth, body: JSON.stringify({}) });
+    expect(qr.status).toBeLessThan(300);
+    expect(((await qr.json()) as { token: string }).token.length).toBeGreaterThan(20);
+    stop.abort();
+    await running;
+  });
+
   it('refuses a bad port, an unknown bus and a bad store file with a one-line reason', async () => {
     await expect(runStart(options({ port: 'eighty' }), () => undefined)).rejects.toThrow(
       /--port "eighty": expected a port number/,

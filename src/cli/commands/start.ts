@@ -1,4 +1,8 @@
 import type { Command } from 'commander';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseDatabaseUrl } from '../../adapters/sql/database.js';
+import { openCommerceSide } from '../../server/commerceSide.js';
 import { DEFAULT_MQTT_PORT } from '../../adapters/mqtt/broker.js';
 import { DEFAULT_DATABASE_URL } from '../../adapters/sql/database.js';
 import { WalkoutError } from '../../protocol/errors.js';
@@ -134,6 +138,15 @@ export async function runStart(
   const rejections = rejectionLogger(print);
   // Staff of the dashboard: WALKOUT_STAFF=name:password:role,… or the demo's two.
   const staff = parseStaffList(process.env.WALKOUT_STAFF) ?? [...DEMO_STAFF];
+  // The money side keeps its own SQLite file beside a SQLite store database (./data otherwise).
+  const target = parseDatabaseUrl(opts.db);
+  const commerceFile = target.kind === 'sqlite' && target.path !== ':memory:' ? `${target.path}.commerce` : ':memory:';
+  if (commerceFile !== ':memory:') mkdirSync(dirname(commerceFile), { recursive: true });
+  const money = await openCommerceSide({
+    file: commerceFile,
+    store: store ?? null,
+    ...(process.env.WALKOUT_SIGNING_SECRET ? { signingSecret: process.env.WALKOUT_SIGNING_SECRET } : {}),
+  });
   let server: WalkoutServer;
   try {
     server = await startWalkoutServer({
@@ -144,13 +157,18 @@ export async function runStart(
       mqttPort,
       port,
       busUrl: opts.bus,
-      appDeps: { auth: staffAuth(staff) },
+      appDeps: {
+        auth: staffAuth(staff, (token) => money.commerce.authenticate(token)),
+        accountOfVisit: async (visitId) => (await money.commerce.deps.repo.visit(visitId))?.accountId,
+        plugins: [money.plugin],
+      },
       onNotAccepted: (_topic, result) => {
         if (result.outcome === 'rejected') rejections.note(result.reason ?? 'rejected');
       },
     });
   } catch (error) {
     rejections.stop();
+    await money.close();
     if (error instanceof WalkoutError) throw error;
     const e = error as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE')
@@ -161,10 +179,13 @@ export async function runStart(
     throw error;
   }
   const unsubscribe = server.bus.subscribe((m) => {
+    if (m.type === 'store-loaded' && server.live.store) money.useStore(server.live.store);
     const line = describeBusMessage(m);
     if (line) print(line);
   });
+  const unfollow = money.follow(server.bus, (line) => print(`walkout: ${line}`));
   const store_ = server.live.store;
+  if (store_) money.useStore(store_);
   print(
     `walkout: store ${store_ ? `${store_.id} (${store_.name})` : '(none loaded: PUT /api/store)'} on ${server.database.location}`,
   );
@@ -178,6 +199,7 @@ export async function runStart(
       ? `  MQTT     mqtt://127.0.0.1:${server.mqtt.port} (embedded broker; topics walkout/v1/${store_?.id ?? '{storeId}'}/...)`
       : `  MQTT     subscribed to ${server.mqtt.url}`,
   );
+  print(`  shopper  ${server.httpUrl}/app (accounts, entry QR, receipts: /api/shop; gate/operator key ${money.operatorKey})`);
   print('Ctrl-C to stop.');
 
   await new Promise<void>((resolve) => {
@@ -187,9 +209,11 @@ export async function runStart(
       stop?.removeEventListener('abort', onAbort);
       print(`walkout: ${signal}, closing…`);
       unsubscribe();
+      unfollow();
       rejections.stop();
       server
         .close()
+        .then(() => money.close())
         .then(() => print('walkout: closed'))
         .catch((error: unknown) => print(`walkout: error while closing: ${(error as Error).message}`))
         .finally(resolve);
