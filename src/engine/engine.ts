@@ -2,6 +2,7 @@ import type { DeviceMessage } from '../protocol/messages.js';
 import type { Product, StoreDefinition } from '../protocol/store.js';
 import { attributeByHands, attributeWithoutCameras, visitsPresent, type VisitReach } from '../perception/attribution/assign.js';
 import { TrackIdentity } from '../perception/attribution/identity.js';
+import { distanceToPolygon } from '../perception/geometry.js';
 import { createVision, type Vision } from '../perception/vision/vision.js';
 import { explainWithSplits } from '../perception/weight/hypotheses.js';
 import { buildShelfLayout, type ShelfLayout } from '../perception/weight/layout.js';
@@ -30,8 +31,12 @@ export interface EngineOptions {
   now?: number;
 }
 
-/** Longest a receipt waits for a shelf change that began before the exit to settle (ms). */
-const MAX_RECEIPT_HOLD_MS = 10_000;
+/**
+ * Longest a receipt waits for a shelf change that began before the exit to settle (ms). With the
+ * 2 s lateness this bounds the receipt at 5 s after the exit; a change still unsettled by then
+ * (a hand resting on a shelf) is settled on its own and cannot reach a receipt already issued.
+ */
+const MAX_RECEIPT_HOLD_MS = 3_000;
 
 /** Creates the deterministic store engine for one store. */
 export function createEngine(store: StoreDefinition, options: EngineOptions = {}): StoreEngine {
@@ -62,6 +67,8 @@ class Engine implements StoreEngine {
   private readonly misplaced = new Map<string, Map<string, number>>();
   private healthCheckedAt = -Infinity;
   private readonly recentChanges: { startT: number; confirmT: number }[] = [];
+  /** The least time (ms) a shopper needs from any shelf to the exit: later changes are not theirs. */
+  private readonly exitWalkMs: number;
 
   constructor(
     private readonly store: StoreDefinition,
@@ -74,6 +81,7 @@ class Engine implements StoreEngine {
     this.grouper = new ShelfChangeGrouper(this.layout);
     this.gates = new GateSessions();
     this.identity = new TrackIdentity(store);
+    this.exitWalkMs = exitWalkMs(store, this.layout);
     this.knownGates = new Set(store.gates.map((g) => g.id));
     this.knownCameras = new Set(store.cameras.map((c) => c.id));
     const minDelta = Math.max(3, Math.min(DEFAULT_PLATE_OPTIONS.minDeltaGrams, 0.4 * this.layout.lightestGrams));
@@ -514,13 +522,14 @@ class Engine implements StoreEngine {
     for (const visit of settling) {
       const due = visit.exitedAt + this.store.settings.settleMs;
       if (watermark < due) continue;
-      const held =
-        (pending !== null && pending <= visit.exitedAt) || (changing !== null && changing <= visit.exitedAt);
+      // Only a change that began before the shopper could have walked from a shelf to the exit can be theirs.
+      const lastTheirs = visit.exitedAt - this.exitWalkMs;
+      const held = (pending !== null && pending <= lastTheirs) || (changing !== null && changing <= lastTheirs);
       if (held && watermark < visit.exitedAt + MAX_RECEIPT_HOLD_MS) continue;
       // The event time a live store's clock reads when the watermark passes the settle window
       // (or the last shelf change before the exit), so replay and live agree to the millisecond.
       const settledAt = Math.min(
-        Math.max(due, this.lastChangeBefore(visit.exitedAt)),
+        Math.max(due, this.lastChangeBefore(lastTheirs)),
         visit.exitedAt + MAX_RECEIPT_HOLD_MS,
       );
       const issuedAt = settledAt + this.store.settings.latenessMs;
@@ -552,6 +561,17 @@ class Engine implements StoreEngine {
     const next = evolveVisit(this.visitsById.get(event.visitId) ?? null, event);
     if (next) this.visitsById.set(event.visitId, next);
   }
+}
+
+/** Least walking time (ms) from any plate's front to an exit zone, at a brisk 2 m/s; 0 without exit zones. */
+function exitWalkMs(store: StoreDefinition, layout: ShelfLayout): number {
+  const exits = store.zones.filter((z) => z.kind === 'exit');
+  if (exits.length === 0 || layout.plates.size === 0) return 0;
+  let best = Infinity;
+  for (const info of layout.plates.values()) {
+    for (const z of exits) best = Math.min(best, distanceToPolygon([info.front[0], info.front[1]], z.polygon));
+  }
+  return Math.min(5000, (best / 2) * 1000);
 }
 
 function round1(v: number): number {

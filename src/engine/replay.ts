@@ -1,6 +1,7 @@
 import type { DeviceMessage } from '../protocol/messages.js';
 import type { PeopleFrame, ReplayResult, ResultReceipt, ResultReview } from '../protocol/results.js';
 import type { StoreDefinition } from '../protocol/store.js';
+import type { CartAlert } from '../store/cartVisit.js';
 import type { ShelfEvent, VisitEvent } from '../store/events.js';
 import { createEngine } from './engine.js';
 import type { EngineOutput, EngineStats } from './types.js';
@@ -11,6 +12,8 @@ export interface ReplayOutcome {
   people: PeopleFrame[];
   events: VisitEvent[];
   shelfEvents: ShelfEvent[];
+  /** Cart alerts as the engine raised (and later resolved) them. */
+  alerts: CartAlert[];
   stats: EngineStats & { rejected: number };
 }
 
@@ -51,6 +54,7 @@ export class ResultCollector {
   private readonly people: PeopleFrame[] = [];
   private readonly events: VisitEvent[] = [];
   private readonly shelfEvents: ShelfEvent[] = [];
+  private readonly alerts: CartAlert[] = [];
 
   constructor(private readonly keepPeople: boolean) {}
 
@@ -61,6 +65,8 @@ export class ResultCollector {
         continue;
       }
       if (o.type === 'shelf') this.shelfEvents.push(o.event);
+      // A copy: the engine's alert object changes when it is resolved.
+      if (o.type === 'cart-alert') this.alerts.push({ ...o.alert });
       if (o.type !== 'visit') continue;
       const e = o.event;
       this.events.push(e);
@@ -82,12 +88,13 @@ export class ResultCollector {
     }
   }
 
-  done(): { result: ReplayResult; people: PeopleFrame[]; events: VisitEvent[]; shelfEvents: ShelfEvent[] } {
+  done(): { result: ReplayResult; people: PeopleFrame[]; events: VisitEvent[]; shelfEvents: ShelfEvent[]; alerts: CartAlert[] } {
     return {
       result: { receipts: this.receipts, reviews: this.reviews },
       people: this.people,
       events: this.events,
       shelfEvents: this.shelfEvents,
+      alerts: this.alerts,
     };
   }
 }

@@ -9,7 +9,9 @@ import { PlateDetector } from '../perception/weight/plateDetector.js';
 import { parseStoreDefinition } from '../protocol/store.js';
 import { parseMessage } from '../protocol/topics.js';
 import { SCENARIO_NAMES, SCENARIOS, SUITES, simulate, type ScenarioName } from '../sim/scenarios.js';
+import { cartTruthOf } from '../sim/carts.js';
 import { bodyStateAt } from '../sim/shoppers.js';
+import { scoreCartAlerts } from './cartAlerts.js';
 import { parseTruthPeople, pcpPerActor } from './pcp.js';
 import { aggregateSuite, scoreRecording, type RecordingScore } from './score.js';
 import { shelfAccuracy } from './shelfAccuracy.js';
@@ -34,6 +36,13 @@ export interface ScenarioAccuracy {
   pcpActor3?: number;
   /** Shelf events the engine reported (the real AutoCheckout recording has exactly two). */
   shelfEvents?: number;
+  /** Carts: share of unscanned items an 'unscanned-item' alert flagged on the right cart within 30 s. */
+  unscannedCaught?: number;
+  /** Carts: share of visits with an alert but no unscanned item or mis-scan. */
+  falseAlertVisits?: number;
+  /** Carts: unscanned items in the suite, and the median time from the item going in to its alert (ms). */
+  unscannedItems?: number;
+  alertDelayP50Ms?: number | null;
 }
 
 export type Progress = (line: string) => void;
@@ -54,6 +63,7 @@ export async function benchAccuracy(opts: {
     let shelfMoves = 0;
     const calibration: number[] = [];
     const tracking: ReturnType<typeof trackingScore>[] = [];
+    const carts = { unscanned: 0, caught: 0, visits: 0, falseAlertVisits: 0, delaysMs: [] as number[], any: false };
     for (const seed of SUITES[name]) {
       const started = Date.now();
       progress(`accuracy: ${name} seed ${seed}: simulating`);
@@ -68,6 +78,17 @@ export async function benchAccuracy(opts: {
       );
       const score = scoreRecording(sim.truth, outcome.result);
       scores.push(score);
+      const cartTruth = cartTruthOf(sim.truth);
+      if (cartTruth) {
+        const tokens = new Map(outcome.events.flatMap((e) => (e.type === 'ShopperEntered' ? [[e.visitId, e.token] as const] : [])));
+        const c = scoreCartAlerts(cartTruth, outcome.alerts, tokens);
+        carts.any = true;
+        carts.unscanned += c.unscanned;
+        carts.caught += c.caught;
+        carts.visits += c.visits;
+        carts.falseAlertVisits += c.falseAlertVisits;
+        carts.delaysMs.push(...c.delaysMs);
+      }
       const shelf = shelfAccuracy(outcome.shelfEvents, sim.truth.events);
       shelfErrors += shelf.errors;
       shelfMoves += shelf.moves;
@@ -100,6 +121,14 @@ export async function benchAccuracy(opts: {
             mota: round(tracking.reduce((s, v) => s + v.mota, 0) / tracking.length),
             idf1: round(tracking.reduce((s, v) => s + v.idf1, 0) / tracking.length),
             idSwitches: tracking.reduce((s, v) => s + v.idSwitches, 0),
+          }
+        : {}),
+      ...(carts.any
+        ? {
+            unscannedCaught: carts.unscanned === 0 ? 1 : round(carts.caught / carts.unscanned),
+            falseAlertVisits: round(carts.falseAlertVisits / Math.max(1, carts.visits)),
+            unscannedItems: carts.unscanned,
+            alertDelayP50Ms: carts.delaysMs.length === 0 ? null : Math.round(carts.delaysMs.sort((a, b) => a - b)[Math.floor(carts.delaysMs.length / 2)]!),
           }
         : {}),
     };

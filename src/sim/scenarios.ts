@@ -7,9 +7,10 @@ import { WalkoutError } from '../protocol/errors.js';
 import { runScenario, type CameraStage, type ScenarioConfig, type Simulation } from './scenario.js';
 import { cameraStage as defaultCameraStage } from './cameraStage.js';
 import { largeStore, smallStore, type SimStore } from './stores.js';
+import { cartStore, simulateCarts } from './carts.js';
 
 /** Names of the scenarios. */
-export const SCENARIO_NAMES = ['weights', 'standard', 'crowded', 'adversarial', 'large'] as const;
+export const SCENARIO_NAMES = ['weights', 'standard', 'crowded', 'adversarial', 'large', 'carts'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 const NETWORK = { lateShare: 0.004, duplicateShare: 0.002 };
@@ -105,6 +106,24 @@ export const SCENARIOS: Record<ScenarioName, ScenarioConfig> = {
     ...NETWORK,
     ...DEFAULT_CAMS,
   },
+  carts: {
+    // Smart carts (src/sim/carts.ts): visits, window and the network are read; at most 8 carts at once.
+    name: 'carts',
+    store: 'small',
+    cameras: false,
+    visits: 20,
+    windowS: 300,
+    maxPeople: 8,
+    oneAtATime: false,
+    groupShare: 0,
+    browseShare: 0,
+    stops: [3, 10],
+    reachesPerStop: [1, 1],
+    mix: CALM,
+    encounterShare: 0,
+    ...NETWORK,
+    ...DEFAULT_CAMS,
+  },
 };
 
 /** The fixed seeds each scenario's benchmark suite runs. */
@@ -114,6 +133,7 @@ export const SUITES: Record<ScenarioName, readonly number[]> = {
   crowded: [1, 2],
   adversarial: [1, 2, 3],
   large: [1],
+  carts: [1, 2, 3],
 };
 
 /** Checks a scenario name, naming the choices on a misfit. */
@@ -130,6 +150,7 @@ export function scenarioByName(name: string): ScenarioConfig {
 /** The store a scenario runs in (fixed: the same for every seed). */
 export function scenarioStore(name: ScenarioName | string): SimStore {
   const config = scenarioByName(name);
+  if (config.name === 'carts') return cartStore();
   return config.store === 'large'
     ? largeStore(1, { cameras: config.cameras })
     : smallStore(1, { cameras: config.cameras });
@@ -153,6 +174,7 @@ export function simulate(
 ): Simulation {
   if (!Number.isInteger(seed) || seed < 0)
     throw new WalkoutError('WO_INPUT_INVALID', `seed: expected a non-negative integer, got ${seed}`);
+  if (name === 'carts') return simulateCarts(scenarioByName(name), seed, opts);
   const cameraStage = opts.cameraStage === undefined ? defaultCameraStage() : opts.cameraStage;
   return runScenario(scenarioStore(name), scenarioByName(name), seed, { ...opts, cameraStage });
 }

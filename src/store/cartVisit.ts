@@ -43,13 +43,20 @@ export interface CartOptions {
   graceMs: number;
   /** How far apart a scan and the weight step it explains may be (ms). */
   pairWindowMs: number;
+  /**
+   * How long after a step its scan may still come and be paired at once (ms): an item is lifted
+   * out before it is scanned out. A scan later than this explains an earlier step only once it has
+   * waited `graceMs` for a step of its own, so the next item's scan does not take an old unscanned
+   * step and leave its own step unexplained.
+   */
+  scanAfterStepMs: number;
   /** How far apart a shelf pick and the cart scan that confirms it may be (ms). */
   shelfWindowMs: number;
   /** A step fits a scanned item within this many standard deviations. */
   fitSigmas: number;
 }
 
-export const DEFAULT_CART_OPTIONS: CartOptions = { graceMs: 6000, pairWindowMs: 30_000, shelfWindowMs: 120_000, fitSigmas: 4 };
+export const DEFAULT_CART_OPTIONS: CartOptions = { graceMs: 6000, pairWindowMs: 30_000, scanAfterStepMs: 4000, shelfWindowMs: 120_000, fitSigmas: 4 };
 
 /** What the cart decided: ledger events and alert changes. */
 export interface CartOutput {
@@ -107,7 +114,8 @@ export class CartVisit {
 
   /** Raises alerts for what waited longer than the grace period (the watermark moved on). */
   expire(watermark: number): CartOutput {
-    const alerts: CartAlert[] = [];
+    // Scans that waited long enough for a step of their own may now explain an earlier one.
+    const { events, alerts } = this.reconcile(watermark);
     for (const s of this.steps) {
       if (s.matched || s.alerted || watermark < s.t + this.opts.graceMs) continue;
       s.alerted = true;
@@ -127,7 +135,7 @@ export class CartVisit {
       c.alerted = true;
       alerts.push(this.raise(c.t, 'shelf-not-scanned', `the shelf saw ${c.quantity} × ${c.sku} taken, not scanned on the cart`, `claim-${c.eventId}`));
     }
-    return { events: [], alerts };
+    return { events, alerts };
   }
 
   /**
@@ -161,13 +169,20 @@ export class CartVisit {
     return { events, alerts: [] };
   }
 
-  private reconcile(): CartOutput {
+  /** Pairs steps with scans; with a watermark, scans that waited `graceMs` may also explain earlier steps. */
+  private reconcile(watermark = -Infinity): CartOutput {
     const events: VisitEvent[] = [];
     const alerts: CartAlert[] = [];
     for (const step of this.steps) {
       if (step.matched) continue;
       const action = step.deltaGrams > 0 ? 'add' : 'remove';
-      const open = this.scans.filter((s) => !s.matched && s.action === action && Math.abs(s.t - step.t) <= this.opts.pairWindowMs);
+      const open = this.scans.filter(
+        (s) =>
+          !s.matched &&
+          s.action === action &&
+          step.t - s.t <= this.opts.pairWindowMs &&
+          s.t - step.t <= (s.t + this.opts.graceMs <= watermark ? this.opts.pairWindowMs : this.opts.scanAfterStepMs),
+      );
       const match = this.bestMatch(Math.abs(step.deltaGrams), step.stdGrams, open, step.t);
       if (!match) continue;
       step.matched = true;

@@ -1,0 +1,56 @@
+/**
+ * Scoring of smart-cart alerts against the carts scenario's truth. Pure: documents in, numbers out.
+ */
+import type { CartTruth } from '../sim/carts.js';
+import type { CartAlert } from '../store/cartVisit.js';
+
+/** How well the carts' alerts matched what really went unscanned. */
+export interface CartAlertScore {
+  /** Items put in without a scan. */
+  unscanned: number;
+  /** Of those, items an 'unscanned-item' alert on the right cart and visit flagged within the window. */
+  caught: number;
+  visits: number;
+  /** Visits with an alert but no unscanned item and no mis-scan. */
+  falseAlertVisits: number;
+  /** Seconds from the item going in to the alert's event time, one per caught item. */
+  delaysMs: number[];
+}
+
+/**
+ * Matches alerts to unscanned items one to one: an 'unscanned-item' alert on the same cart and
+ * visit (token), from 1 s before the item went in (clock offsets) to `windowMs` after it.
+ */
+export function scoreCartAlerts(
+  truth: CartTruth,
+  alerts: readonly CartAlert[],
+  tokenOfVisit: ReadonlyMap<string, string>,
+  windowMs = 30_000,
+): CartAlertScore {
+  // Each alert is reported when raised and again when resolved: count it once.
+  const raised = new Map<string, CartAlert>();
+  for (const a of alerts) if (!raised.has(a.alertId)) raised.set(a.alertId, a);
+  const list = [...raised.values()].sort((a, b) => a.t - b.t);
+  const used = new Set<string>();
+  let caught = 0;
+  const delaysMs: number[] = [];
+  for (const u of [...truth.unscanned].sort((a, b) => a.t - b.t)) {
+    const hit = list.find(
+      (a) =>
+        !used.has(a.alertId) &&
+        a.kind === 'unscanned-item' &&
+        a.cartId === u.cartId &&
+        tokenOfVisit.get(a.visitId) === u.shopper &&
+        a.t >= u.t - 1000 &&
+        a.t <= u.t + windowMs,
+    );
+    if (!hit) continue;
+    used.add(hit.alertId);
+    caught += 1;
+    delaysMs.push(hit.t - u.t);
+  }
+  const troubled = new Set([...truth.unscanned.map((u) => u.shopper), ...truth.misscans.map((m) => m.shopper)]);
+  const alerted = new Set(list.map((a) => tokenOfVisit.get(a.visitId) ?? a.visitId));
+  const falseAlertVisits = truth.visits.filter((v) => alerted.has(v.shopper) && !troubled.has(v.shopper)).length;
+  return { unscanned: truth.unscanned.length, caught, visits: truth.visits.length, falseAlertVisits, delaysMs };
+}
