@@ -27,10 +27,10 @@ export type ReplayInput = { ok: true; message: DeviceMessage } | { ok: false; re
 export async function replay(
   store: StoreDefinition,
   input: Iterable<ReplayInput> | AsyncIterable<ReplayInput>,
-  options: { people?: boolean; onProgress?: (processed: number) => void } = {},
+  options: { people?: boolean; onPeople?: (frame: PeopleFrame) => void; onProgress?: (processed: number) => void } = {},
 ): Promise<ReplayOutcome> {
   const engine = createEngine(store);
-  const collector = new ResultCollector(options.people ?? false);
+  const collector = new ResultCollector(options.people ?? false, options.onPeople);
   let rejected = 0;
   let n = 0;
   for await (const line of input) {
@@ -56,12 +56,16 @@ export class ResultCollector {
   private readonly shelfEvents: ShelfEvent[] = [];
   private readonly alerts: CartAlert[] = [];
 
-  constructor(private readonly keepPeople: boolean) {}
+  constructor(
+    private readonly keepPeople: boolean,
+    private readonly onPeople?: (frame: PeopleFrame) => void,
+  ) {}
 
   add(outputs: readonly EngineOutput[]): void {
     for (const o of outputs) {
       if (o.type === 'people') {
         if (this.keepPeople) this.people.push(o.frame);
+        this.onPeople?.(o.frame);
         continue;
       }
       if (o.type === 'shelf') this.shelfEvents.push(o.event);

@@ -15,7 +15,7 @@ import { scoreCartAlerts } from './cartAlerts.js';
 import { parseTruthPeople, pcpPerActor } from './pcp.js';
 import { aggregateSuite, scoreRecording, type RecordingScore } from './score.js';
 import { shelfAccuracy } from './shelfAccuracy.js';
-import { trackingScore } from './tracking.js';
+import { TrackingScorer, type TrackingScore } from './tracking.js';
 
 /** One scenario's accuracy: the contract's scores, plus shelf, calibration and tracking figures. */
 export interface ScenarioAccuracy {
@@ -62,7 +62,7 @@ export async function benchAccuracy(opts: {
     let shelfErrors = 0;
     let shelfMoves = 0;
     const calibration: number[] = [];
-    const tracking: ReturnType<typeof trackingScore>[] = [];
+    const tracking: TrackingScore[] = [];
     const carts = { unscanned: 0, caught: 0, visits: 0, falseAlertVisits: 0, delaysMs: [] as number[], any: false };
     for (const seed of SUITES[name]) {
       const started = Date.now();
@@ -71,11 +71,19 @@ export async function benchAccuracy(opts: {
       const store = parseStoreDefinition(sim.store);
       const cameras = SCENARIOS[name].cameras && store.cameras.length > 0;
       progress(`accuracy: ${name} seed ${seed}: replaying ${sim.messages.length} messages`);
-      const outcome = await replay(
-        store,
-        sim.messages.map((m) => parseMessage(m.topic, m.payload)),
-        { people: cameras },
-      );
+      // Frames are scored as they come and not kept: a crowded recording's people would fill the heap.
+      const scorer = new TrackingScorer();
+      const truthAt = (t: number) =>
+        sim.people.flatMap((p) => {
+          const s = bodyStateAt(p, t);
+          return s ? [{ id: p.id, x: s.position[0], y: s.position[1] }] : [];
+        });
+      const messages = sim.messages;
+      const lines = (function* () {
+        for (const m of messages) yield parseMessage(m.topic, m.payload);
+      })();
+      const outcome = await replay(store, lines, cameras ? { onPeople: (f) => scorer.add(f, truthAt(f.t)) } : {});
+      sim.messages.length = 0;
       const score = scoreRecording(sim.truth, outcome.result);
       scores.push(score);
       const cartTruth = cartTruthOf(sim.truth);
@@ -93,16 +101,7 @@ export async function benchAccuracy(opts: {
       shelfErrors += shelf.errors;
       shelfMoves += shelf.moves;
       calibration.push(shelf.calibrationError);
-      if (cameras) {
-        tracking.push(
-          trackingScore(outcome.people, (t) =>
-            sim.people.flatMap((p) => {
-              const s = bodyStateAt(p, t);
-              return s ? [{ id: p.id, x: s.position[0], y: s.position[1] }] : [];
-            }),
-          ),
-        );
-      }
+      if (cameras) tracking.push(scorer.result());
       progress(`accuracy: ${name} seed ${seed}: F1 ${score.f1.toFixed(4)} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
     }
     const suite = aggregateSuite(scores);

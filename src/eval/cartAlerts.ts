@@ -29,15 +29,15 @@ export function scoreCartAlerts(
 ): CartAlertScore {
   // Each alert is reported when raised and again when resolved: count it once.
   const raised = new Map<string, CartAlert>();
-  for (const a of alerts) if (!raised.has(a.alertId)) raised.set(a.alertId, a);
+  for (const a of alerts) if (!raised.has(`${a.visitId}/${a.alertId}`)) raised.set(`${a.visitId}/${a.alertId}`, a);
   const list = [...raised.values()].sort((a, b) => a.t - b.t);
-  const used = new Set<string>();
+  const used = new Set<CartAlert>();
   let caught = 0;
   const delaysMs: number[] = [];
   for (const u of [...truth.unscanned].sort((a, b) => a.t - b.t)) {
     const hit = list.find(
       (a) =>
-        !used.has(a.alertId) &&
+        !used.has(a) &&
         a.kind === 'unscanned-item' &&
         a.cartId === u.cartId &&
         tokenOfVisit.get(a.visitId) === u.shopper &&
@@ -45,7 +45,7 @@ export function scoreCartAlerts(
         a.t <= u.t + windowMs,
     );
     if (!hit) continue;
-    used.add(hit.alertId);
+    used.add(hit);
     caught += 1;
     delaysMs.push(hit.t - u.t);
   }

@@ -25,35 +25,37 @@ function floorOf(joints: Record<string, readonly number[]>): [number, number] | 
 }
 
 /**
- * Scores estimated people against the truth: per frame, greedy matching within `maxM` metres;
- * MOTA = 1 − (misses + false positives + identity switches) / true positions; IDF1 from the best
- * one-to-one pairing of true and estimated identities over the whole recording.
+ * Scores estimated people against the truth, one frame at a time (a long recording's frames need
+ * not be kept): per frame, greedy matching within `maxM` metres; MOTA = 1 − (misses + false
+ * positives + identity switches) / true positions; IDF1 from the best one-to-one pairing of true
+ * and estimated identities over the whole recording.
  */
-export function trackingScore(
-  frames: readonly PeopleFrame[],
-  truthAt: (t: number) => TruePosition[],
-  maxM = 0.5,
-): TrackingScore {
-  let misses = 0;
-  let falsePositives = 0;
-  let switches = 0;
-  let gt = 0;
-  let predicted = 0;
-  const lastMatch = new Map<string, string>();
-  const pairs = new Map<string, number>();
-  for (const frame of frames) {
-    const truth = truthAt(frame.t);
+export class TrackingScorer {
+  private misses = 0;
+  private falsePositives = 0;
+  private switches = 0;
+  private gt = 0;
+  private predicted = 0;
+  private frames = 0;
+  private readonly lastMatch = new Map<string, string>();
+  private readonly pairs = new Map<string, number>();
+
+  constructor(private readonly maxM = 0.5) {}
+
+  /** Adds one frame of estimates with the truth at its time. */
+  add(frame: PeopleFrame, truth: readonly TruePosition[]): void {
+    this.frames += 1;
     const est = frame.people.flatMap((p) => {
       const f = floorOf(p.joints);
       return f ? [{ id: p.id, x: f[0], y: f[1] }] : [];
     });
-    gt += truth.length;
-    predicted += est.length;
+    this.gt += truth.length;
+    this.predicted += est.length;
     const cand: { d: number; ti: number; ei: number }[] = [];
     truth.forEach((tp, ti) =>
       est.forEach((ep, ei) => {
         const d = Math.hypot(tp.x - ep.x, tp.y - ep.y);
-        if (d <= maxM) cand.push({ d, ti, ei });
+        if (d <= this.maxM) cand.push({ d, ti, ei });
       }),
     );
     cand.sort((a, b) => a.d - b.d || a.ti - b.ti || a.ei - b.ei);
@@ -65,32 +67,48 @@ export function trackingScore(
       eUsed.add(c.ei);
       const tid = truth[c.ti]!.id;
       const eid = est[c.ei]!.id;
-      const prev = lastMatch.get(tid);
-      if (prev !== undefined && prev !== eid) switches += 1;
-      lastMatch.set(tid, eid);
+      const prev = this.lastMatch.get(tid);
+      if (prev !== undefined && prev !== eid) this.switches += 1;
+      this.lastMatch.set(tid, eid);
       const key = `${tid}\u0000${eid}`;
-      pairs.set(key, (pairs.get(key) ?? 0) + 1);
+      this.pairs.set(key, (this.pairs.get(key) ?? 0) + 1);
     }
-    misses += truth.length - tUsed.size;
-    falsePositives += est.length - eUsed.size;
+    this.misses += truth.length - tUsed.size;
+    this.falsePositives += est.length - eUsed.size;
   }
-  // IDF1: pair identities greedily by how many frames they matched.
-  const sorted = [...pairs].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  const tTaken = new Set<string>();
-  const eTaken = new Set<string>();
-  let idtp = 0;
-  for (const [key, n] of sorted) {
-    const [tid, eid] = key.split('\u0000') as [string, string];
-    if (tTaken.has(tid) || eTaken.has(eid)) continue;
-    tTaken.add(tid);
-    eTaken.add(eid);
-    idtp += n;
+
+  /** The scores so far. */
+  result(): TrackingScore {
+    // IDF1: pair identities greedily by how many frames they matched.
+    const sorted = [...this.pairs].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    const tTaken = new Set<string>();
+    const eTaken = new Set<string>();
+    let idtp = 0;
+    for (const [key, n] of sorted) {
+      const [tid, eid] = key.split('\u0000') as [string, string];
+      if (tTaken.has(tid) || eTaken.has(eid)) continue;
+      tTaken.add(tid);
+      eTaken.add(eid);
+      idtp += n;
+    }
+    const gt = this.gt;
+    return {
+      mota: gt === 0 ? 1 : 1 - (this.misses + this.falsePositives + this.switches) / gt,
+      idf1: gt + this.predicted === 0 ? 1 : (2 * idtp) / (gt + this.predicted),
+      idSwitches: this.switches,
+      frames: this.frames,
+      truePositions: gt,
+    };
   }
-  return {
-    mota: gt === 0 ? 1 : 1 - (misses + falsePositives + switches) / gt,
-    idf1: gt + predicted === 0 ? 1 : (2 * idtp) / (gt + predicted),
-    idSwitches: switches,
-    frames: frames.length,
-    truePositions: gt,
-  };
+}
+
+/** Scores a whole list of frames (see TrackingScorer). */
+export function trackingScore(
+  frames: readonly PeopleFrame[],
+  truthAt: (t: number) => TruePosition[],
+  maxM = 0.5,
+): TrackingScore {
+  const scorer = new TrackingScorer(maxM);
+  for (const frame of frames) scorer.add(frame, truthAt(frame.t));
+  return scorer.result();
 }

@@ -65,6 +65,8 @@ const SLIP_SHARE = 0.02;
 const DOUBLE_SCAN_SHARE = 0.04;
 const SCAN_OUT_SHARE = 0.08;
 const PRODUCE_SHARE = 0.15;
+/** Share of forgetful shoppers who scan the item once the cart's alert tells them (slippers never do). */
+const SCAN_ON_ALERT_SHARE = 0.85;
 const CARTS = 8;
 const SCALE_PERIOD_MS = 250;
 const LEAD_MS = 5000;
@@ -126,6 +128,7 @@ export function simulateCarts(config: ScenarioConfig, seed: number, opts: Simula
     const takenProduce = new Set<string>();
     let t = loginAt + plan.uniform(3000, 10_000);
     let lastLoad = t;
+    let busyUntil = t;
     const nActions = plan.int(3, 10);
     const land = (at: number, grams: number) => {
       cartLoads.push({ t: at, grams, swingMs: act.uniform(400, 1200), settleGrams: act.uniform(-3, 3) });
@@ -155,9 +158,16 @@ export function simulateCarts(config: ScenarioConfig, seed: number, opts: Simula
         const grams = Math.max(1, plan.normal(product.weight.mean, product.weight.std));
         const r = plan.next();
         if (r < FORGOT_SHARE + SLIP_SHARE) {
+          const onPurpose = r >= FORGOT_SHARE;
           land(t, grams);
-          basket.push({ sku: product.sku, grams, scanned: false });
-          truth.carts.unscanned.push({ shopper: token, cartId, t: round1(t), sku: product.sku, onPurpose: r >= FORGOT_SHARE });
+          // The cart's screen flags the item after a few seconds; a forgetful shopper then scans it.
+          const fixed = !onPurpose && plan.chance(SCAN_ON_ALERT_SHARE);
+          if (fixed) {
+            busyUntil = t + plan.uniform(10_000, 20_000);
+            scan(busyUntil, product.gtin!, 'add');
+          }
+          basket.push({ sku: product.sku, grams, scanned: fixed });
+          truth.carts.unscanned.push({ shopper: token, cartId, t: round1(t), sku: product.sku, onPurpose });
         } else {
           scan(t, product.gtin!, 'add');
           if (plan.chance(DOUBLE_SCAN_SHARE)) {
@@ -169,10 +179,10 @@ export function simulateCarts(config: ScenarioConfig, seed: number, opts: Simula
           basket.push({ sku: product.sku, grams, scanned: true });
         }
       }
-      t += plan.uniform(6000, 25_000);
+      t = Math.max(t + plan.uniform(6000, 25_000), busyUntil + 3000);
     }
     // The cart rolls to the exit lane; the shopper unloads it a few seconds after.
-    const exitAt = lastLoad + plan.uniform(10_000, 25_000);
+    const exitAt = Math.max(lastLoad, busyUntil) + plan.uniform(10_000, 25_000);
     timed.push(cartMsg(cartId, 'exit', exitAt, { gateId: exitGate }));
     const emptyAt = exitAt + plan.uniform(3000, 8000);
     const inBasket = basket.reduce((s, b) => s + b.grams, 0);

@@ -271,7 +271,8 @@ export class CartVisit {
   }
 
   private raise(t: number, kind: CartAlert['kind'], detail: string, key: string): CartAlert {
-    const alert: CartAlert = { alertId: `${this.cartId}-${key}`, cartId: this.cartId, visitId: this.visitId, t, kind, detail, resolved: false };
+    // The visit in the id: a cart's step and scan numbers start again with every visit.
+    const alert: CartAlert = { alertId: `${this.visitId}-${key}`, cartId: this.cartId, visitId: this.visitId, t, kind, detail, resolved: false };
     this.alerts.set(key, alert);
     return alert;
   }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { benchAccuracy, benchSpeed } from '../../eval/bench.js';
 import { WalkoutError } from '../../protocol/errors.js';
@@ -35,6 +36,8 @@ export function registerBench(program: Command): void {
     .option('--datasets <dir>', 'folder with autocheckout/ and shelf/ (default: ../shared/datasets when present)')
     .option('--no-datasets', 'skip the real recordings')
     .action(async (opts: { json?: boolean; scenarios?: string; datasets?: string | false }) => {
+      // The large scenario's recording alone takes about 2 GB of heap while it is replayed.
+      setFlagsFromString('--max-old-space-size=8192');
       const datasetsDir = opts.datasets === false ? null : (opts.datasets ?? defaultDatasets());
       const result = await benchAccuracy({ scenarios: parseScenarios(opts.scenarios, SCENARIO_NAMES), datasetsDir, progress });
       if (opts.json) {
