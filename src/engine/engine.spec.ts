@@ -5,11 +5,30 @@ import type { ShelfEvent, VisitEvent } from '../store/events.js';
 import { shelfStream, type PlateStep } from '../testing/shelfStream.js';
 import { createEngine } from './engine.js';
 
-const plate = (id: string, x: number) => ({ id, box: { min: [x, 1, 1], max: [x + 0.3, 1.4, 1.3] }, facing: [0, -1, 0] });
+const plate = (id: string, x: number) => ({
+  id,
+  box: { min: [x, 1, 1], max: [x + 0.3, 1.4, 1.3] },
+  facing: [0, -1, 0],
+});
 const store = parseStoreDefinition({
-  id: 's1', name: 'Shelf test', currency: 'USD', floor: [[0, 0], [6, 0], [6, 4], [0, 4]],
+  id: 's1',
+  name: 'Shelf test',
+  currency: 'USD',
+  floor: [
+    [0, 0],
+    [6, 0],
+    [6, 4],
+    [0, 4],
+  ],
   gates: [{ id: 'gate-in' }, { id: 'gate-out' }],
-  fixtures: [{ id: 'g1', shelves: [{ id: 'g1-s1', plates: ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'].map((id, i) => plate(id, 1 + i * 0.3)) }] }],
+  fixtures: [
+    {
+      id: 'g1',
+      shelves: [
+        { id: 'g1-s1', plates: ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'].map((id, i) => plate(id, 1 + i * 0.3)) },
+      ],
+    },
+  ],
   products: [
     // Three look-alikes side by side, as on the real AutoCheckout shelf 2_5.
     { sku: 'diablo', name: 'Diablo', price: 299, weight: { mean: 103.9, std: 1.5 } },
@@ -19,8 +38,12 @@ const store = parseStoreDefinition({
     { sku: 'soap', name: 'Soap', price: 199, weight: { mean: 320, std: 3 } },
   ],
   planogram: [
-    { plate: 'p1', sku: 'diablo', count: 8 }, { plate: 'p2', sku: 'fire', count: 8 }, { plate: 'p3', sku: 'mild', count: 8 },
-    { plate: 'p4', sku: 'fiji', count: 6 }, { plate: 'p5', sku: 'fiji', count: 6 }, { plate: 'p6', sku: 'soap', count: 6 },
+    { plate: 'p1', sku: 'diablo', count: 8 },
+    { plate: 'p2', sku: 'fire', count: 8 },
+    { plate: 'p3', sku: 'mild', count: 8 },
+    { plate: 'p4', sku: 'fiji', count: 6 },
+    { plate: 'p5', sku: 'fiji', count: 6 },
+    { plate: 'p6', sku: 'soap', count: 6 },
   ],
 });
 const T0 = 1_700_000_000_000;
@@ -28,10 +51,25 @@ const levels = { p1: 900, p2: 950, p3: 880, p4: 3300, p5: 3250, p6: 1900 };
 
 function visit(steps: PlateStep[], seconds = 40): { events: VisitEvent[]; shelf: ShelfEvent[] } {
   const msgs: DeviceMessage[] = [
-    { kind: 'gate-scan', storeId: 's1', deviceId: 'gate-in', payload: { t: T0 + 500, token: 'alice' } } as const,
-    { kind: 'gate-pass', storeId: 's1', deviceId: 'gate-in', payload: { t: T0 + 900, direction: 'in' } } as const,
+    {
+      kind: 'gate-scan',
+      storeId: 's1',
+      deviceId: 'gate-in',
+      payload: { t: T0 + 500, token: 'alice' },
+    } as const,
+    {
+      kind: 'gate-pass',
+      storeId: 's1',
+      deviceId: 'gate-in',
+      payload: { t: T0 + 900, direction: 'in' },
+    } as const,
     ...shelfStream({ storeId: 's1', plates: levels, steps, t0: T0, seconds }),
-    { kind: 'gate-pass', storeId: 's1', deviceId: 'gate-out', payload: { t: T0 + seconds * 1000 - 500, direction: 'out' } } as const,
+    {
+      kind: 'gate-pass',
+      storeId: 's1',
+      deviceId: 'gate-out',
+      payload: { t: T0 + seconds * 1000 - 500, direction: 'out' },
+    } as const,
   ].sort((a, b) => a.payload.t - b.payload.t);
   const engine = createEngine(store);
   const out = [...msgs.flatMap((m) => engine.ingest(m).outputs), ...engine.finish()];
@@ -40,7 +78,8 @@ function visit(steps: PlateStep[], seconds = 40): { events: VisitEvent[]; shelf:
     shelf: out.flatMap((o) => (o.type === 'shelf' ? [o.event] : [])),
   };
 }
-const receipt = (events: VisitEvent[]) => events.find((e) => e.type === 'ReceiptIssued') as Extract<VisitEvent, { type: 'ReceiptIssued' }>;
+const receipt = (events: VisitEvent[]) =>
+  events.find((e) => e.type === 'ReceiptIssued') as Extract<VisitEvent, { type: 'ReceiptIssued' }>;
 const lines = (events: VisitEvent[]) => receipt(events).lines.map((l) => `${l.quantity}×${l.sku}`);
 
 describe('the engine, given one shopper at a weight-sensing shelf', () => {
@@ -82,7 +121,9 @@ describe('the engine, given one shopper at a weight-sensing shelf', () => {
   it('sends a change that fits no product to review instead of charging the nearest one', () => {
     const { events } = visit([{ plateId: 'p6', at: T0 + 10_000, grams: -212 }]);
     expect(lines(events)).toEqual([]);
-    expect(events.find((e) => e.type === 'ReviewRequested')).toMatchObject({ reason: { kind: 'unknown-change' } });
+    expect(events.find((e) => e.type === 'ReviewRequested')).toMatchObject({
+      reason: { kind: 'unknown-change' },
+    });
   });
 
   it('issues the receipt 3.5 s after the exit (settle 1.5 s + lateness 2 s), an empty one too', () => {
@@ -99,18 +140,47 @@ describe('the engine on the separation of picks', () => {
       { plateId: 'p6', at: T0 + 10_000, grams: -320 },
       { plateId: 'p6', at: T0 + 11_000, grams: -320 },
     ]);
-    expect(shelf.map((s) => s.hypotheses[0]).map((h) => `${h!.quantity}×${h!.sku}`)).toEqual(['1×soap', '1×soap']);
+    expect(shelf.map((s) => s.hypotheses[0]).map((h) => `${h!.quantity}×${h!.sku}`)).toEqual([
+      '1×soap',
+      '1×soap',
+    ]);
   });
 });
 
 describe('the engine, given two shoppers and no cameras', () => {
   function twoShoppers() {
     const msgs: DeviceMessage[] = [
-      { kind: 'gate-scan', storeId: 's1', deviceId: 'gate-in', payload: { t: T0 + 500, token: 'alice' } } as const,
-      { kind: 'gate-scan', storeId: 's1', deviceId: 'gate-in', payload: { t: T0 + 2500, token: 'bob' } } as const,
-      ...shelfStream({ storeId: 's1', plates: levels, steps: [{ plateId: 'p6', at: T0 + 10_000, grams: -320 }], t0: T0, seconds: 30 }),
-      { kind: 'gate-pass', storeId: 's1', deviceId: 'gate-out', payload: { t: T0 + 25_000, direction: 'out' } } as const,
-      { kind: 'gate-pass', storeId: 's1', deviceId: 'gate-out', payload: { t: T0 + 26_000, direction: 'out' } } as const,
+      {
+        kind: 'gate-scan',
+        storeId: 's1',
+        deviceId: 'gate-in',
+        payload: { t: T0 + 500, token: 'alice' },
+      } as const,
+      {
+        kind: 'gate-scan',
+        storeId: 's1',
+        deviceId: 'gate-in',
+        payload: { t: T0 + 2500, token: 'bob' },
+      } as const,
+      ...shelfStream({
+        storeId: 's1',
+        plates: levels,
+        steps: [{ plateId: 'p6', at: T0 + 10_000, grams: -320 }],
+        t0: T0,
+        seconds: 30,
+      }),
+      {
+        kind: 'gate-pass',
+        storeId: 's1',
+        deviceId: 'gate-out',
+        payload: { t: T0 + 25_000, direction: 'out' },
+      } as const,
+      {
+        kind: 'gate-pass',
+        storeId: 's1',
+        deviceId: 'gate-out',
+        payload: { t: T0 + 26_000, direction: 'out' },
+      } as const,
     ].sort((a, b) => a.payload.t - b.payload.t);
     const engine = createEngine(store);
     const out = [...msgs.flatMap((m) => engine.ingest(m).outputs), ...engine.finish()];
@@ -119,19 +189,40 @@ describe('the engine, given two shoppers and no cameras', () => {
 
   it('charges the best guess and sends the event to review with both candidates', () => {
     const { events } = twoShoppers();
-    const review = events.find((e) => e.type === 'ReviewRequested') as Extract<VisitEvent, { type: 'ReviewRequested' }>;
+    const review = events.find((e) => e.type === 'ReviewRequested') as Extract<
+      VisitEvent,
+      { type: 'ReviewRequested' }
+    >;
     expect(review.reason.kind).toBe('shopper');
     expect(review.shoppers.map((s) => s.probability)).toEqual([0.5, 0.5]);
-    const receipts = events.filter((e) => e.type === 'ReceiptIssued') as Extract<VisitEvent, { type: 'ReceiptIssued' }>[];
-    expect(receipts.map((r) => [r.token, r.lines.length, r.reviewed])).toEqual([['alice', 1, true], ['bob', 0, false]]);
+    const receipts = events.filter((e) => e.type === 'ReceiptIssued') as Extract<
+      VisitEvent,
+      { type: 'ReceiptIssued' }
+    >[];
+    expect(receipts.map((r) => [r.token, r.lines.length, r.reviewed])).toEqual([
+      ['alice', 1, true],
+      ['bob', 0, false],
+    ]);
   });
 
   it('when a reviewer moves the item to the other shopper, both receipts are re-issued as version 2', () => {
     const { engine, events } = twoShoppers();
-    const review = events.find((e) => e.type === 'ReviewRequested') as Extract<VisitEvent, { type: 'ReviewRequested' }>;
+    const review = events.find((e) => e.type === 'ReviewRequested') as Extract<
+      VisitEvent,
+      { type: 'ReviewRequested' }
+    >;
     const bob = events.find((e) => e.type === 'ShopperEntered' && e.token === 'bob')!.visitId;
-    const out = engine.settleReview({ eventId: review.eventId, visitId: bob, sku: 'soap', quantity: 1, by: 'reviewer-1', t: T0 + 60_000 });
-    const receipts = out.flatMap((o) => (o.type === 'visit' && o.event.type === 'ReceiptIssued' ? [o.event] : []));
+    const out = engine.settleReview({
+      eventId: review.eventId,
+      visitId: bob,
+      sku: 'soap',
+      quantity: 1,
+      by: 'reviewer-1',
+      t: T0 + 60_000,
+    });
+    const receipts = out.flatMap((o) =>
+      o.type === 'visit' && o.event.type === 'ReceiptIssued' ? [o.event] : [],
+    );
     expect(receipts.map((r) => [r.token, r.version, r.lines.map((l) => `${l.quantity}×${l.sku}`)])).toEqual([
       ['alice', 2, []],
       ['bob', 2, ['1×soap']],

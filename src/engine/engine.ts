@@ -1,6 +1,11 @@
 import type { DeviceMessage } from '../protocol/messages.js';
 import type { Product, StoreDefinition } from '../protocol/store.js';
-import { attributeByHands, attributeWithoutCameras, visitsPresent, type VisitReach } from '../perception/attribution/assign.js';
+import {
+  attributeByHands,
+  attributeWithoutCameras,
+  visitsPresent,
+  type VisitReach,
+} from '../perception/attribution/assign.js';
 import { TrackIdentity } from '../perception/attribution/identity.js';
 import { distanceToPolygon } from '../perception/geometry.js';
 import { createVision, type Vision } from '../perception/vision/vision.js';
@@ -53,7 +58,13 @@ class Engine implements StoreEngine {
   private readonly knownGates: Set<string>;
   private readonly knownCameras: Set<string>;
   private readonly visitsById = new Map<string, Visit>();
-  private readonly counters: EngineStats = { accepted: 0, duplicate: 0, late: 0, unknownDevice: 0, processed: 0 };
+  private readonly counters: EngineStats = {
+    accepted: 0,
+    duplicate: 0,
+    late: 0,
+    unknownDevice: 0,
+    processed: 0,
+  };
   private readonly carts = new Map<string, CartVisit>();
   private readonly scales = new Map<string, BasketScale>();
   private readonly byGtin: Map<string, Product>;
@@ -84,7 +95,10 @@ class Engine implements StoreEngine {
     this.exitWalkMs = exitWalkMs(store, this.layout);
     this.knownGates = new Set(store.gates.map((g) => g.id));
     this.knownCameras = new Set(store.cameras.map((c) => c.id));
-    const minDelta = Math.max(3, Math.min(DEFAULT_PLATE_OPTIONS.minDeltaGrams, 0.4 * this.layout.lightestGrams));
+    const minDelta = Math.max(
+      3,
+      Math.min(DEFAULT_PLATE_OPTIONS.minDeltaGrams, 0.4 * this.layout.lightestGrams),
+    );
     for (const id of this.layout.plates.keys()) {
       this.detectors.set(id, new PlateDetector(id, { ...DEFAULT_PLATE_OPTIONS, minDeltaGrams: minDelta }));
     }
@@ -139,7 +153,8 @@ class Engine implements StoreEngine {
       outputs.push(...this.cartOutputs(cart.close(end)));
     }
     for (const visit of this.visits()) {
-      if (visit.status === 'open') outputs.push(...this.emit({ type: 'ShopperExited', visitId: visit.visitId, t: end }));
+      if (visit.status === 'open')
+        outputs.push(...this.emit({ type: 'ShopperExited', visitId: visit.visitId, t: end }));
     }
     outputs.push(...this.issueDueReceipts(Infinity));
     return outputs;
@@ -153,13 +168,42 @@ class Engine implements StoreEngine {
     // Undo the store's own guess, then book what the reviewer decided.
     const guess = this.charges.get(decision.eventId);
     if (guess) {
-      const base = { visitId: guess.visitId, t: decision.t, eventId: `${decision.eventId}-undo`, sku: guess.sku, quantity: Math.abs(guess.quantity), confidence: 1, source: 'shelf' as const };
-      outputs.push(...this.emit(guess.quantity > 0 ? { type: 'ItemReturned', ...base } : { type: 'ItemPicked', ...base }));
+      const base = {
+        visitId: guess.visitId,
+        t: decision.t,
+        eventId: `${decision.eventId}-undo`,
+        sku: guess.sku,
+        quantity: Math.abs(guess.quantity),
+        confidence: 1,
+        source: 'shelf' as const,
+      };
+      outputs.push(
+        ...this.emit(
+          guess.quantity > 0 ? { type: 'ItemReturned', ...base } : { type: 'ItemPicked', ...base },
+        ),
+      );
       changed.add(guess.visitId);
     }
-    if (decision.visitId !== null && decision.sku !== null && decision.quantity !== 0 && this.visitsById.has(decision.visitId)) {
-      const base = { visitId: decision.visitId, t: decision.t, eventId: `${decision.eventId}-settled`, sku: decision.sku, quantity: Math.abs(decision.quantity), confidence: 1, source: 'shelf' as const };
-      outputs.push(...this.emit(decision.quantity > 0 ? { type: 'ItemPicked', ...base } : { type: 'ItemReturned', ...base }));
+    if (
+      decision.visitId !== null &&
+      decision.sku !== null &&
+      decision.quantity !== 0 &&
+      this.visitsById.has(decision.visitId)
+    ) {
+      const base = {
+        visitId: decision.visitId,
+        t: decision.t,
+        eventId: `${decision.eventId}-settled`,
+        sku: decision.sku,
+        quantity: Math.abs(decision.quantity),
+        confidence: 1,
+        source: 'shelf' as const,
+      };
+      outputs.push(
+        ...this.emit(
+          decision.quantity > 0 ? { type: 'ItemPicked', ...base } : { type: 'ItemReturned', ...base },
+        ),
+      );
       changed.add(decision.visitId);
     }
     this.charges.delete(decision.eventId);
@@ -177,7 +221,8 @@ class Engine implements StoreEngine {
     // Receipts already issued are re-issued as a new version; the others settle as usual.
     for (const id of changed) {
       const v = this.visitsById.get(id);
-      if (v?.status === 'closed') outputs.push(...this.emit(issueReceipt(v, this.products, this.store.currency, decision.t)));
+      if (v?.status === 'closed')
+        outputs.push(...this.emit(issueReceipt(v, this.products, this.store.currency, decision.t)));
     }
     return outputs;
   }
@@ -200,11 +245,18 @@ class Engine implements StoreEngine {
   /** Processes what the watermark released, then whatever became due. */
   private advance(): EngineOutput[] {
     const released = this.merge.release();
-    if (released.length === 0 && this.grouper.pendingSince === null && !this.anySettling() && this.carts.size === 0) return [];
+    if (
+      released.length === 0 &&
+      this.grouper.pendingSince === null &&
+      !this.anySettling() &&
+      this.carts.size === 0
+    )
+      return [];
     const outputs = this.process(released);
     outputs.push(...this.stepVision(this.merge.watermark, false));
     outputs.push(...this.closeShelfChanges(this.merge.watermark));
-    for (const cart of this.carts.values()) outputs.push(...this.cartOutputs(cart.expire(this.merge.watermark)));
+    for (const cart of this.carts.values())
+      outputs.push(...this.cartOutputs(cart.expire(this.merge.watermark)));
     outputs.push(...this.checkPlateHealth(this.merge.watermark));
     outputs.push(...this.issueDueReceipts(this.merge.watermark));
     return outputs;
@@ -234,7 +286,13 @@ class Engine implements StoreEngine {
         case 'gate-scan':
           outputs.push(
             ...this.emitAll(
-              this.gates.scan(m.deviceId, m.payload.t, m.payload.token, m.payload.method ?? null, this.visits()),
+              this.gates.scan(
+                m.deviceId,
+                m.payload.t,
+                m.payload.token,
+                m.payload.method ?? null,
+                this.visits(),
+              ),
             ),
           );
           break;
@@ -268,7 +326,8 @@ class Engine implements StoreEngine {
           break;
         case 'cart-scan': {
           const cart = this.carts.get(m.deviceId);
-          if (cart) outputs.push(...this.cartOutputs(cart.scan(m.payload.t, m.payload.gtin, m.payload.action)));
+          if (cart)
+            outputs.push(...this.cartOutputs(cart.scan(m.payload.t, m.payload.gtin, m.payload.action)));
           break;
         }
         case 'cart-weight': {
@@ -304,7 +363,11 @@ class Engine implements StoreEngine {
     if (!this.vision || (!force && watermark - this.visionAt < 50)) return [];
     this.visionAt = watermark;
     const { frames } = this.vision.advance(watermark);
-    this.identity.update(this.vision.tracks(), this.visits(), Number.isFinite(watermark) ? watermark : this.merge.now);
+    this.identity.update(
+      this.vision.tracks(),
+      this.visits(),
+      Number.isFinite(watermark) ? watermark : this.merge.now,
+    );
     return frames.map((frame) => ({
       type: 'people' as const,
       frame: {
@@ -327,7 +390,12 @@ class Engine implements StoreEngine {
     const size = Math.abs(change.deltaGrams);
     for (const p of change.plates.filter((x) => Math.abs(x.deltaGrams) >= 0.3 * size)) {
       const info = this.layout.plates.get(p.plateId)!;
-      for (const near of this.vision.handsNear(info.plate.box, info.plate.facing, change.startT - 300, change.endT + 300)) {
+      for (const near of this.vision.handsNear(
+        info.plate.box,
+        info.plate.facing,
+        change.startT - 300,
+        change.endT + 300,
+      )) {
         const visitId = this.identity.sessionOf(near.trackId);
         if (visitId === null) unknownM = Math.min(unknownM, near.minDistanceM);
         else byVisit.set(visitId, Math.min(byVisit.get(visitId) ?? Infinity, near.minDistanceM));
@@ -365,7 +433,15 @@ class Engine implements StoreEngine {
     if (this.carts.has(cartId)) return [];
     const visitId = visitIdFor(`${cartId}/${token}`, t);
     this.carts.set(cartId, new CartVisit(cartId, visitId, this.products, this.byGtin));
-    return this.emit({ type: 'ShopperEntered', visitId, t, token, method: 'cart', gateId: cartId, channel: 'cart' });
+    return this.emit({
+      type: 'ShopperEntered',
+      visitId,
+      t,
+      token,
+      method: 'cart',
+      gateId: cartId,
+      channel: 'cart',
+    });
   }
 
   private cartOutputs(out: CartOutput): EngineOutput[] {
@@ -381,13 +457,30 @@ class Engine implements StoreEngine {
       const measured = measureGroup(group, this.layout, this.detectors);
       this.recentChanges.push({ startT: measured.startT, confirmT: measured.confirmT });
       if (this.recentChanges.length > 256) this.recentChanges.shift();
-      const present = visitsPresent(this.visits().filter((v) => v.status !== 'closed'), measured.startT, measured.endT);
+      const present = visitsPresent(
+        this.visits().filter((v) => v.status !== 'closed'),
+        measured.startT,
+        measured.endT,
+      );
       const context = {
-        carried: [...new Set(present.flatMap((v) => Object.values(v.cart).filter((l) => l.quantity > 0).map((l) => l.sku)))],
+        carried: [
+          ...new Set(
+            present.flatMap((v) =>
+              Object.values(v.cart)
+                .filter((l) => l.quantity > 0)
+                .map((l) => l.sku),
+            ),
+          ),
+        ],
         misplacedHere: measured.plates.flatMap((p) => [...(this.misplaced.get(p.plateId)?.keys() ?? [])]),
       };
       if (Math.abs(measured.deltaGrams) < this.noiseFloor(measured, context.carried)) continue;
-      const parts = explainWithSplits(measured, this.layout, (c, ids) => restrictChange(c, ids, this.layout), context);
+      const parts = explainWithSplits(
+        measured,
+        this.layout,
+        (c, ids) => restrictChange(c, ids, this.layout),
+        context,
+      );
       parts.forEach((part, i) => {
         const suffix = parts.length > 1 ? `-${'ab'[i]}` : '';
         outputs.push(...this.explain(part.change, part.hypotheses, suffix));
@@ -417,9 +510,10 @@ class Engine implements StoreEngine {
     // stands here (or a stray).
     if (change.deltaGrams > 0) {
       const carried = carriedSkus.map((sku) => this.products.get(sku)).filter((p) => p?.soldBy === 'unit');
-      lightest = carried.length > 0 ? Math.min(...carried.map((p) => p!.weight.mean)) : this.layout.lightestGrams;
-    }
-    else if (change.plates.some((p) => (this.misplaced.get(p.plateId)?.size ?? 0) > 0)) lightest = this.layout.lightestGrams;
+      lightest =
+        carried.length > 0 ? Math.min(...carried.map((p) => p!.weight.mean)) : this.layout.lightestGrams;
+    } else if (change.plates.some((p) => (this.misplaced.get(p.plateId)?.size ?? 0) > 0))
+      lightest = this.layout.lightestGrams;
     return Number.isFinite(lightest) ? 0.4 * lightest : 0;
   }
 
@@ -439,10 +533,16 @@ class Engine implements StoreEngine {
   }
 
   /** Turns a measured shelf change into a shelf event, then into ledger events for the likeliest visit. */
-  private explain(change: MeasuredShelfChange, hypotheses: ProductHypothesis[], suffix: string): EngineOutput[] {
+  private explain(
+    change: MeasuredShelfChange,
+    hypotheses: ProductHypothesis[],
+    suffix: string,
+  ): EngineOutput[] {
     const eventId = `se-${Math.round(change.startT)}-${change.shelfId}${suffix}`;
     const reliable = change.plates.every(
-      (p) => (this.detectors.get(p.plateId)?.isReliable ?? true) && (this.plateHealth.get(p.plateId) ?? 'ok') === 'ok',
+      (p) =>
+        (this.detectors.get(p.plateId)?.isReliable ?? true) &&
+        (this.plateHealth.get(p.plateId) ?? 'ok') === 'ok',
     );
     const main = this.layout.plates.get(change.mainPlateId)!;
     const shelfEvent: ShelfEvent = {
@@ -478,18 +578,40 @@ class Engine implements StoreEngine {
     }
     if (best.sku !== null && best.quantity !== 0) {
       const quantity = Math.abs(best.quantity);
-      const base = { visitId: who.visitId, t: change.endT, eventId, sku: best.sku, quantity, confidence, source: 'shelf' as const };
-      outputs.push(...this.emit(best.quantity > 0 ? { type: 'ItemPicked', ...base } : { type: 'ItemReturned', ...base }));
+      const base = {
+        visitId: who.visitId,
+        t: change.endT,
+        eventId,
+        sku: best.sku,
+        quantity,
+        confidence,
+        source: 'shelf' as const,
+      };
+      outputs.push(
+        ...this.emit(best.quantity > 0 ? { type: 'ItemPicked', ...base } : { type: 'ItemReturned', ...base }),
+      );
     }
     if (best.sku === null || confidence < threshold || !reliable) {
       const reason =
         best.sku === null
-          ? { kind: 'unknown-change' as const, detail: `a change of ${round1(change.deltaGrams)} g fits no product` }
+          ? {
+              kind: 'unknown-change' as const,
+              detail: `a change of ${round1(change.deltaGrams)} g fits no product`,
+            }
           : !reliable
-            ? { kind: 'unreliable-plate' as const, detail: `plate readings unreliable on ${change.mainPlateId}` }
+            ? {
+                kind: 'unreliable-plate' as const,
+                detail: `plate readings unreliable on ${change.mainPlateId}`,
+              }
             : who.probability < 1
-              ? { kind: 'shopper' as const, detail: `${shoppers.length} shoppers could have made this change` }
-              : { kind: 'product' as const, detail: `best product guess only ${(best.probability * 100).toFixed(0)}% likely` };
+              ? {
+                  kind: 'shopper' as const,
+                  detail: `${shoppers.length} shoppers could have made this change`,
+                }
+              : {
+                  kind: 'product' as const,
+                  detail: `best product guess only ${(best.probability * 100).toFixed(0)}% likely`,
+                };
       outputs.push(
         ...this.emit({
           type: 'ReviewRequested',
@@ -514,7 +636,8 @@ class Engine implements StoreEngine {
     for (const d of this.detectors.values()) {
       const since = d.changingSince;
       // A plate that stopped talking cannot settle: it must not hold receipts back.
-      if (since !== null && d.lastT >= watermark - 1500 && (changing === null || since < changing)) changing = since;
+      if (since !== null && d.lastT >= watermark - 1500 && (changing === null || since < changing))
+        changing = since;
     }
     const settling = this.visits()
       .filter((v): v is Visit & { status: 'settling' } => v.status === 'settling')
@@ -524,7 +647,8 @@ class Engine implements StoreEngine {
       if (watermark < due) continue;
       // Only a change that began before the shopper could have walked from a shelf to the exit can be theirs.
       const lastTheirs = visit.exitedAt - this.exitWalkMs;
-      const held = (pending !== null && pending <= lastTheirs) || (changing !== null && changing <= lastTheirs);
+      const held =
+        (pending !== null && pending <= lastTheirs) || (changing !== null && changing <= lastTheirs);
       if (held && watermark < visit.exitedAt + MAX_RECEIPT_HOLD_MS) continue;
       // The event time a live store's clock reads when the watermark passes the settle window
       // (or the last shelf change before the exit), so replay and live agree to the millisecond.
@@ -555,8 +679,16 @@ class Engine implements StoreEngine {
   }
 
   private apply(event: VisitEvent): void {
-    if ((event.type === 'ItemPicked' || event.type === 'ItemReturned') && !event.eventId.endsWith('-undo') && !event.eventId.endsWith('-settled')) {
-      this.charges.set(event.eventId, { visitId: event.visitId, sku: event.sku, quantity: event.type === 'ItemPicked' ? event.quantity : -event.quantity });
+    if (
+      (event.type === 'ItemPicked' || event.type === 'ItemReturned') &&
+      !event.eventId.endsWith('-undo') &&
+      !event.eventId.endsWith('-settled')
+    ) {
+      this.charges.set(event.eventId, {
+        visitId: event.visitId,
+        sku: event.sku,
+        quantity: event.type === 'ItemPicked' ? event.quantity : -event.quantity,
+      });
     }
     const next = evolveVisit(this.visitsById.get(event.visitId) ?? null, event);
     if (next) this.visitsById.set(event.visitId, next);
@@ -569,7 +701,8 @@ function exitWalkMs(store: StoreDefinition, layout: ShelfLayout): number {
   if (exits.length === 0 || layout.plates.size === 0) return 0;
   let best = Infinity;
   for (const info of layout.plates.values()) {
-    for (const z of exits) best = Math.min(best, distanceToPolygon([info.front[0], info.front[1]], z.polygon));
+    for (const z of exits)
+      best = Math.min(best, distanceToPolygon([info.front[0], info.front[1]], z.polygon));
   }
   return Math.min(5000, (best / 2) * 1000);
 }

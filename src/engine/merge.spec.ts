@@ -39,14 +39,25 @@ describe('EventTimeMerge', () => {
         fc.array(fc.boolean(), { minLength: 60, maxLength: 60 }),
         (times, delays, dups) => {
           const msgs = times.map((t, i) => scan(t, `tok-${i % 7}`));
-          const inOrder = drain(new EventTimeMerge(1000), [...msgs].sort((a, b) => a.payload.t - b.payload.t));
+          const inOrder = drain(
+            new EventTimeMerge(1000),
+            [...msgs].sort((a, b) => a.payload.t - b.payload.t),
+          );
           // Arrival = event time + a delay below the lateness, some twice.
           const arrivals = msgs.flatMap((m, i) => {
             const at = m.payload.t + delays[i]!;
-            return dups[i] ? [{ at, m }, { at: at + 1, m }] : [{ at, m }];
+            return dups[i]
+              ? [
+                  { at, m },
+                  { at: at + 1, m },
+                ]
+              : [{ at, m }];
           });
           arrivals.sort((a, b) => a.at - b.at);
-          const shuffled = drain(new EventTimeMerge(1000), arrivals.map((a) => a.m));
+          const shuffled = drain(
+            new EventTimeMerge(1000),
+            arrivals.map((a) => a.m),
+          );
           expect(shuffled).toEqual(inOrder);
         },
       ),

@@ -37,7 +37,10 @@ describe.runIf(haveData)('replay of the real AutoCheckout recording', () => {
     });
     arrivals.sort((a, b) => a.at - b.at || a.i - b.i);
     const ordered = await replay(store, lines);
-    const shuffled = await replay(store, arrivals.map((a) => a.line));
+    const shuffled = await replay(
+      store,
+      arrivals.map((a) => a.line),
+    );
     expect(JSON.stringify(shuffled.result)).toBe(JSON.stringify(ordered.result));
     expect(shuffled.stats.duplicate + shuffled.stats.late).toBeGreaterThan(0);
   });

@@ -40,7 +40,10 @@ export function shelfAccuracy(events: readonly ShelfEvent[], truth: readonly Tru
     const plates = new Set(e.plates.map((p) => p.plateId));
     const near = truth
       .map((m, i) => ({ m, i }))
-      .filter(({ m, i }) => !used.has(i) && Math.abs(m.t - e.startT) < 4000 && m.plates.some((p) => plates.has(p.plate)))
+      .filter(
+        ({ m, i }) =>
+          !used.has(i) && Math.abs(m.t - e.startT) < 4000 && m.plates.some((p) => plates.has(p.plate)),
+      )
       .sort((a, b) => Math.abs(a.m.t - e.startT) - Math.abs(b.m.t - e.startT));
     const want = Math.max(1, Math.abs(best.quantity));
     const taken = near.slice(0, want);
@@ -56,6 +59,7 @@ export function shelfAccuracy(events: readonly ShelfEvent[], truth: readonly Tru
     bin.right += right ? 1 : 0;
   }
   const n = bins.reduce((s, b) => s + b.n, 0);
-  const calibrationError = n === 0 ? 0 : bins.reduce((s, b) => s + (b.n === 0 ? 0 : Math.abs(b.conf - b.right)), 0) / n;
+  const calibrationError =
+    n === 0 ? 0 : bins.reduce((s, b) => s + (b.n === 0 ? 0 : Math.abs(b.conf - b.right)), 0) / n;
   return { moves: truth.length, errors, calibrationError, events: events.length };
 }

@@ -18,7 +18,9 @@ export interface TrackingScore {
 
 /** Floor position of an estimated person: the mean of hips and shoulders, else of any joints. */
 function floorOf(joints: Record<string, readonly number[]>): [number, number] | null {
-  const core = ['left_hip', 'right_hip', 'left_shoulder', 'right_shoulder'].map((j) => joints[j]).filter((p) => p !== undefined);
+  const core = ['left_hip', 'right_hip', 'left_shoulder', 'right_shoulder']
+    .map((j) => joints[j])
+    .filter((p) => p !== undefined);
   const pts = core.length > 0 ? core : Object.values(joints);
   if (pts.length === 0) return null;
   return [pts.reduce((s, p) => s + p[0]!, 0) / pts.length, pts.reduce((s, p) => s + p[1]!, 0) / pts.length];

@@ -1,5 +1,8 @@
 /** Whether a floor point lies inside a polygon (even-odd rule). */
-export function insidePolygon(p: readonly [number, number], poly: readonly (readonly [number, number])[]): boolean {
+export function insidePolygon(
+  p: readonly [number, number],
+  poly: readonly (readonly [number, number])[],
+): boolean {
   let inside = false;
   for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
     const [xi, yi] = poly[i]!;
@@ -10,7 +13,10 @@ export function insidePolygon(p: readonly [number, number], poly: readonly (read
 }
 
 /** Distance (m) from a floor point to a polygon: 0 inside, else to the nearest edge. */
-export function distanceToPolygon(p: readonly [number, number], poly: readonly (readonly [number, number])[]): number {
+export function distanceToPolygon(
+  p: readonly [number, number],
+  poly: readonly (readonly [number, number])[],
+): number {
   if (insidePolygon(p, poly)) return 0;
   let best = Infinity;
   for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {

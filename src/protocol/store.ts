@@ -23,10 +23,7 @@ export type Box = z.infer<typeof Box>;
 export const Plate = z.object({
   id: Id,
   box: Box,
-  facing: StorePoint.refine(
-    (v) => Math.abs(Math.hypot(...v) - 1) < 0.01,
-    'facing must be a unit vector',
-  ),
+  facing: StorePoint.refine((v) => Math.abs(Math.hypot(...v) - 1) < 0.01, 'facing must be a unit vector'),
 });
 export type Plate = z.infer<typeof Plate>;
 
@@ -51,7 +48,10 @@ export type Camera = z.infer<typeof Camera>;
 export const Product = z
   .object({
     sku: Id,
-    gtin: z.string().regex(/^[0-9]{8,14}$/, 'a GTIN of 8–14 digits').optional(),
+    gtin: z
+      .string()
+      .regex(/^[0-9]{8,14}$/, 'a GTIN of 8–14 digits')
+      .optional(),
     name: z.string().min(1).max(200),
     price: z.number().int().nonnegative().optional(),
     soldBy: z.enum(['unit', 'weight']).default('unit'),
@@ -61,9 +61,17 @@ export const Product = z
   })
   .superRefine((p, ctx) => {
     if (p.soldBy === 'unit' && p.price === undefined)
-      ctx.addIssue({ code: 'custom', path: ['price'], message: 'a product sold by unit needs a price (cents)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['price'],
+        message: 'a product sold by unit needs a price (cents)',
+      });
     if (p.soldBy === 'weight' && p.pricePerKg === undefined)
-      ctx.addIssue({ code: 'custom', path: ['pricePerKg'], message: 'a product sold by weight needs pricePerKg (cents)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pricePerKg'],
+        message: 'a product sold by weight needs pricePerKg (cents)',
+      });
   });
 export type Product = z.infer<typeof Product>;
 
@@ -106,20 +114,52 @@ export const StoreDefinition = z
     };
     const plates = s.fixtures.flatMap((f) => f.shelves.flatMap((sh) => sh.plates.map((p) => p.id)));
     dup('plate', plates, ['fixtures']);
-    dup('shelf', s.fixtures.flatMap((f) => f.shelves.map((sh) => sh.id)), ['fixtures']);
-    dup('fixture', s.fixtures.map((f) => f.id), ['fixtures']);
-    dup('camera', s.cameras.map((c) => c.id), ['cameras']);
-    dup('gate', s.gates.map((g) => g.id), ['gates']);
-    dup('zone', s.zones.map((z) => z.id), ['zones']);
-    dup('product sku', s.products.map((p) => p.sku), ['products']);
+    dup(
+      'shelf',
+      s.fixtures.flatMap((f) => f.shelves.map((sh) => sh.id)),
+      ['fixtures'],
+    );
+    dup(
+      'fixture',
+      s.fixtures.map((f) => f.id),
+      ['fixtures'],
+    );
+    dup(
+      'camera',
+      s.cameras.map((c) => c.id),
+      ['cameras'],
+    );
+    dup(
+      'gate',
+      s.gates.map((g) => g.id),
+      ['gates'],
+    );
+    dup(
+      'zone',
+      s.zones.map((z) => z.id),
+      ['zones'],
+    );
+    dup(
+      'product sku',
+      s.products.map((p) => p.sku),
+      ['products'],
+    );
     const plateSet = new Set(plates);
     const skuSet = new Set(s.products.map((p) => p.sku));
     const zoneSet = new Set(s.zones.map((z) => z.id));
     s.planogram.forEach((f, i) => {
       if (!plateSet.has(f.plate))
-        ctx.addIssue({ code: 'custom', path: ['planogram', i, 'plate'], message: `unknown plate "${f.plate}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['planogram', i, 'plate'],
+          message: `unknown plate "${f.plate}"`,
+        });
       if (!skuSet.has(f.sku))
-        ctx.addIssue({ code: 'custom', path: ['planogram', i, 'sku'], message: `unknown product sku "${f.sku}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['planogram', i, 'sku'],
+          message: `unknown product sku "${f.sku}"`,
+        });
     });
     s.gates.forEach((g, i) => {
       if (g.zone !== undefined && !zoneSet.has(g.zone))
@@ -134,7 +174,10 @@ export type StoreDefinitionInput = z.input<typeof StoreDefinition>;
 export function parseStoreDefinition(input: unknown): StoreDefinition {
   const parsed = StoreDefinition.safeParse(input);
   if (!parsed.success) {
-    throw new WalkoutError('WO_STORE_INVALID', `store definition rejected: ${describeZodError(parsed.error)}`);
+    throw new WalkoutError(
+      'WO_STORE_INVALID',
+      `store definition rejected: ${describeZodError(parsed.error)}`,
+    );
   }
   return parsed.data;
 }

@@ -30,15 +30,20 @@ export function parseMessage(topic: unknown, payload: unknown): ParsedMessage {
     };
   }
   const [, , storeId, group, deviceId, leaf] = parts as [string, string, string, string, string, string];
-  if (!Id.safeParse(storeId).success) return { ok: false, reason: `topic "${clip(topic)}": store id "${clip(storeId)}" is not a valid id` };
-  if (!Id.safeParse(deviceId).success) return { ok: false, reason: `topic "${clip(topic)}": device id "${clip(deviceId)}" is not a valid id` };
+  if (!Id.safeParse(storeId).success)
+    return { ok: false, reason: `topic "${clip(topic)}": store id "${clip(storeId)}" is not a valid id` };
+  if (!Id.safeParse(deviceId).success)
+    return { ok: false, reason: `topic "${clip(topic)}": device id "${clip(deviceId)}" is not a valid id` };
   const kind = byGroupLeaf.get(`${group}/${leaf}`);
   if (!kind) {
     return { ok: false, reason: `topic "${clip(topic)}": unknown message type ${group}/…/${leaf}` };
   }
   const parsed = MESSAGE_ROUTES[kind].schema.safeParse(payload);
   if (!parsed.success) {
-    return { ok: false, reason: `${group}/${deviceId}/${leaf}: ${describeZodError(parsed.error, 'payload')}` };
+    return {
+      ok: false,
+      reason: `${group}/${deviceId}/${leaf}: ${describeZodError(parsed.error, 'payload')}`,
+    };
   }
   return { ok: true, message: { kind, storeId, deviceId, payload: parsed.data } as DeviceMessage };
 }

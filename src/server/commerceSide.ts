@@ -47,7 +47,11 @@ export async function openCommerceSide(opts: {
   const db = await openCommerceSqlite(opts.file);
   const live = new LiveReceipts();
   // The catalog follows the store loaded; commerce reads it at each receipt.
-  const catalog: { storeId: string; storeName: string; products: Map<string, { name: string; taxRate: number }> } = {
+  const catalog: {
+    storeId: string;
+    storeName: string;
+    products: Map<string, { name: string; taxRate: number }>;
+  } = {
     storeId: '',
     storeName: '',
     products: new Map(),

@@ -43,7 +43,13 @@ interface Base {
 
 /** The visit ledger: everything that happens to a shopper's visit, past tense, append only. */
 export type VisitEvent =
-  | (Base & { type: 'ShopperEntered'; token: string; method: string | null; gateId: string; channel: 'gate' | 'cart' })
+  | (Base & {
+      type: 'ShopperEntered';
+      token: string;
+      method: string | null;
+      gateId: string;
+      channel: 'gate' | 'cart';
+    })
   | (Base & { type: 'MemberJoined'; gateId: string })
   | (Base & { type: 'PersonLeft'; gateId: string })
   | (Base & {

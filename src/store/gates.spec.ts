@@ -3,7 +3,10 @@ import type { VisitEvent } from './events.js';
 import { GateSessions } from './gates.js';
 import { evolveVisit, type Visit } from './visit.js';
 
-function run(steps: ((g: GateSessions, open: Visit[]) => VisitEvent[])[]): { events: VisitEvent[]; visits: Visit[] } {
+function run(steps: ((g: GateSessions, open: Visit[]) => VisitEvent[])[]): {
+  events: VisitEvent[];
+  visits: Visit[];
+} {
   const g = new GateSessions();
   const visits = new Map<string, Visit>();
   const events: VisitEvent[] = [];
@@ -48,11 +51,17 @@ describe('sessions from the gates', () => {
       (g, o) => g.scan('gate-in', 11_000, 'b', null, o),
       (g, o) => g.pass('gate-in', 11_100, 'in', o, first),
     ]);
-    expect(visits.map((v) => [v.token, v.groupSize])).toEqual([['a', 1], ['b', 1]]);
+    expect(visits.map((v) => [v.token, v.groupSize])).toEqual([
+      ['a', 1],
+      ['b', 1],
+    ]);
   });
 
   it('a token scanned again while its visit is open does not open a second visit', () => {
-    const { visits } = run([(g, o) => g.scan('gate-in', 0, 'a', null, o), (g, o) => g.scan('gate-in', 5000, 'a', null, o)]);
+    const { visits } = run([
+      (g, o) => g.scan('gate-in', 0, 'a', null, o),
+      (g, o) => g.scan('gate-in', 5000, 'a', null, o),
+    ]);
     expect(visits).toHaveLength(1);
   });
 });

@@ -18,7 +18,14 @@ export type Inventory = Record<string, PlateStock>;
 export function initialInventory(store: StoreDefinition): Inventory {
   const inv: Inventory = {};
   for (const f of store.planogram) {
-    const s = (inv[f.plate] ??= { plateId: f.plate, skus: [], planned: 0, count: 0, misplaced: {}, unknownGrams: 0 });
+    const s = (inv[f.plate] ??= {
+      plateId: f.plate,
+      skus: [],
+      planned: 0,
+      count: 0,
+      misplaced: {},
+      unknownGrams: 0,
+    });
     if (!s.skus.includes(f.sku)) s.skus.push(f.sku);
     s.planned += f.count;
     s.count += f.count;
@@ -35,7 +42,14 @@ export function evolveInventory(inv: Inventory, event: ShelfEvent): Inventory {
   const best = event.hypotheses[0];
   const main = [...event.plates].sort((a, b) => Math.abs(b.deltaGrams) - Math.abs(a.deltaGrams))[0];
   if (!best || !main) return inv;
-  const prev = inv[main.plateId] ?? { plateId: main.plateId, skus: [], planned: 0, count: 0, misplaced: {}, unknownGrams: 0 };
+  const prev = inv[main.plateId] ?? {
+    plateId: main.plateId,
+    skus: [],
+    planned: 0,
+    count: 0,
+    misplaced: {},
+    unknownGrams: 0,
+  };
   const next: PlateStock = { ...prev, misplaced: { ...prev.misplaced } };
   if (best.sku === null) next.unknownGrams += event.deltaGrams;
   else {

@@ -28,7 +28,13 @@ interface VisitCommon {
 export type Visit =
   | (VisitCommon & { status: 'open' })
   | (VisitCommon & { status: 'settling'; exitedAt: number })
-  | (VisitCommon & { status: 'closed'; exitedAt: number; issuedAt: number; total: number; receiptVersion: number });
+  | (VisitCommon & {
+      status: 'closed';
+      exitedAt: number;
+      issuedAt: number;
+      total: number;
+      receiptVersion: number;
+    });
 
 /** Applies one ledger event to a visit (null before it began); unknown events leave it unchanged. */
 export function evolveVisit(visit: Visit | null, event: VisitEvent): Visit | null {
@@ -72,7 +78,10 @@ export function evolveVisit(visit: Visit | null, event: VisitEvent): Visit | nul
       return {
         ...visit,
         reviewed: true,
-        openReviews: { ...visit.openReviews, [event.eventId]: { sku: event.sku, reason: event.reason.detail } },
+        openReviews: {
+          ...visit.openReviews,
+          [event.eventId]: { sku: event.sku, reason: event.reason.detail },
+        },
       };
     case 'ReviewSettled': {
       const openReviews = { ...visit.openReviews };
@@ -80,7 +89,9 @@ export function evolveVisit(visit: Visit | null, event: VisitEvent): Visit | nul
       return { ...visit, openReviews };
     }
     case 'ShopperExited':
-      return visit.status === 'open' ? { ...visit, status: 'settling', peopleInside: 0, exitedAt: event.t } : visit;
+      return visit.status === 'open'
+        ? { ...visit, status: 'settling', peopleInside: 0, exitedAt: event.t }
+        : visit;
     case 'ReceiptIssued':
       return {
         ...visit,

@@ -12,7 +12,9 @@ export const DATASETS_DIR =
 export function haveDataset(relative: string): boolean {
   const there = existsSync(`${DATASETS_DIR}/${relative}`);
   if (!there && process.env.CI === 'true') {
-    throw new Error(`dataset ${DATASETS_DIR}/${relative} is missing; CI needs ../shared/datasets beside the clone`);
+    throw new Error(
+      `dataset ${DATASETS_DIR}/${relative} is missing; CI needs ../shared/datasets beside the clone`,
+    );
   }
   return there;
 }

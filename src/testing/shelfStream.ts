@@ -37,7 +37,12 @@ export function shelfStream(opts: {
         }
         return v + gauss() * (opts.noise ?? 0.5);
       });
-      out.push({ kind: 'plate-weight', storeId: opts.storeId, deviceId: plateId, payload: { t, hz: 60, grams } });
+      out.push({
+        kind: 'plate-weight',
+        storeId: opts.storeId,
+        deviceId: plateId,
+        payload: { t, hz: 60, grams },
+      });
     }
   }
   return out.sort((a, b) => a.payload.t - b.payload.t || (a.deviceId < b.deviceId ? -1 : 1));

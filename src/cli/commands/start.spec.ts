@@ -65,9 +65,17 @@ describe('walkout start', () => {
     expect(signUp.status).toBeLessThan(300);
     const account = (await signUp.json()) as { accessToken: string };
     const auth = { authorization: `Bearer ${account.accessToken}`, 'content-type': 'application/json' };
-    const card = await fetch(`${api}/api/shop/me/payment-methods`, { method: 'POST', headers: auth, body: JSON.stringify({ gatewayToken: 'tok_visa' }) });
+    const card = await fetch(`${api}/api/shop/me/payment-methods`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ gatewayToken: 'tok_visa' }),
+    });
     expect(card.status).toBeLessThan(300);
-    const qr = await fetch(`${api}/api/shop/me/entry-tokens`, { method: 'POST', headers: auth, body: JSON.stringify({}) });
+    const qr = await fetch(`${api}/api/shop/me/entry-tokens`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({}),
+    });
     expect(qr.status).toBeLessThan(300);
     expect(((await qr.json()) as { token: string }).token.length).toBeGreaterThan(20);
     stop.abort();

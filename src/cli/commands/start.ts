@@ -140,7 +140,8 @@ export async function runStart(
   const staff = parseStaffList(process.env.WALKOUT_STAFF) ?? [...DEMO_STAFF];
   // The money side keeps its own SQLite file beside a SQLite store database (./data otherwise).
   const target = parseDatabaseUrl(opts.db);
-  const commerceFile = target.kind === 'sqlite' && target.path !== ':memory:' ? `${target.path}.commerce` : ':memory:';
+  const commerceFile =
+    target.kind === 'sqlite' && target.path !== ':memory:' ? `${target.path}.commerce` : ':memory:';
   if (commerceFile !== ':memory:') mkdirSync(dirname(commerceFile), { recursive: true });
   const money = await openCommerceSide({
     file: commerceFile,
@@ -199,7 +200,9 @@ export async function runStart(
       ? `  MQTT     mqtt://127.0.0.1:${server.mqtt.port} (embedded broker; topics walkout/v1/${store_?.id ?? '{storeId}'}/...)`
       : `  MQTT     subscribed to ${server.mqtt.url}`,
   );
-  print(`  shopper  ${server.httpUrl}/app (accounts, entry QR, receipts: /api/shop; gate/operator key ${money.operatorKey})`);
+  print(
+    `  shopper  ${server.httpUrl}/app (accounts, entry QR, receipts: /api/shop; gate/operator key ${money.operatorKey})`,
+  );
   print('Ctrl-C to stop.');
 
   await new Promise<void>((resolve) => {

@@ -3,9 +3,7 @@ import type { Visit } from '../../store/visit.js';
 
 /** Visits that could have made a shelf change in [startT, endT]: inside the store at that time. */
 export function visitsPresent(visits: readonly Visit[], startT: number, endT: number): Visit[] {
-  return visits.filter(
-    (v) => v.enteredAt <= endT && (v.status === 'open' || v.exitedAt >= startT),
-  );
+  return visits.filter((v) => v.enteredAt <= endT && (v.status === 'open' || v.exitedAt >= startT));
 }
 
 /**
@@ -48,13 +46,22 @@ export function attributeByHands(
   opts: HandAttributionOptions = DEFAULT_HAND_ATTRIBUTION,
 ): ShopperCandidate[] {
   if (present.length === 0) return [];
-  const like = (d: number) => (Number.isFinite(d) ? Math.exp(-(d * d) / (2 * opts.sigmaM * opts.sigmaM)) + opts.unseen : opts.unseen);
+  const like = (d: number) =>
+    Number.isFinite(d) ? Math.exp(-(d * d) / (2 * opts.sigmaM * opts.sigmaM)) + opts.unseen : opts.unseen;
   const byVisit = new Map(reaches.map((r) => [r.visitId, r.distanceM]));
-  const scored = present.map((v) => ({ visitId: v.visitId, d: byVisit.get(v.visitId) ?? Infinity, l: like(byVisit.get(v.visitId) ?? Infinity) }));
+  const scored = present.map((v) => ({
+    visitId: v.visitId,
+    d: byVisit.get(v.visitId) ?? Infinity,
+    l: like(byVisit.get(v.visitId) ?? Infinity),
+  }));
   const unknown = Number.isFinite(unknownM) ? like(unknownM) : 0;
   const total = scored.reduce((s, c) => s + c.l, 0) + unknown;
   if (scored.every((c) => !Number.isFinite(c.d))) return attributeWithoutCameras(present);
   return scored
-    .map((c) => ({ visitId: c.visitId, probability: c.l / total, ...(Number.isFinite(c.d) ? { handDistanceM: Math.round(c.d * 1000) / 1000 } : {}) }))
+    .map((c) => ({
+      visitId: c.visitId,
+      probability: c.l / total,
+      ...(Number.isFinite(c.d) ? { handDistanceM: Math.round(c.d * 1000) / 1000 } : {}),
+    }))
     .sort((a, b) => b.probability - a.probability || (a.visitId < b.visitId ? -1 : 1));
 }

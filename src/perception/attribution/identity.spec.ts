@@ -6,27 +6,93 @@ import { attributeByHands } from './assign.js';
 import { TrackIdentity } from './identity.js';
 
 const store = parseStoreDefinition({
-  id: 's', name: 'S', currency: 'USD', floor: [[0, 0], [10, 0], [10, 8], [0, 8]],
-  zones: [
-    { id: 'entry', kind: 'entry', polygon: [[0, 0], [2, 0], [2, 1], [0, 1]] },
-    { id: 'exit', kind: 'exit', polygon: [[8, 0], [10, 0], [10, 1], [8, 1]] },
+  id: 's',
+  name: 'S',
+  currency: 'USD',
+  floor: [
+    [0, 0],
+    [10, 0],
+    [10, 8],
+    [0, 8],
   ],
-  gates: [{ id: 'gate-in', zone: 'entry' }, { id: 'gate-out', zone: 'exit' }],
+  zones: [
+    {
+      id: 'entry',
+      kind: 'entry',
+      polygon: [
+        [0, 0],
+        [2, 0],
+        [2, 1],
+        [0, 1],
+      ],
+    },
+    {
+      id: 'exit',
+      kind: 'exit',
+      polygon: [
+        [8, 0],
+        [10, 0],
+        [10, 1],
+        [8, 1],
+      ],
+    },
+  ],
+  gates: [
+    { id: 'gate-in', zone: 'entry' },
+    { id: 'gate-out', zone: 'exit' },
+  ],
 });
 
 const visit = (visitId: string, enteredAt: number, groupSize = 1): Visit => ({
-  status: 'open', visitId, token: `tok-${visitId}`, channel: 'gate', enteredAt, peopleInside: groupSize, groupSize, cart: {}, openReviews: {}, reviewed: false,
+  status: 'open',
+  visitId,
+  token: `tok-${visitId}`,
+  channel: 'gate',
+  enteredAt,
+  peopleInside: groupSize,
+  groupSize,
+  cart: {},
+  openReviews: {},
+  reviewed: false,
 });
-const track = (id: string, bornAt: number, born: [number, number], at: [number, number] = born, lastSeenAt = bornAt): TrackView => ({
-  id, confirmed: true, position: [at[0], at[1], 1], velocity: [0, 0, 0], leftWrist: null, rightWrist: null, bornAt, bornPlace: [born[0], born[1], 1], lastSeenAt, hits: 10,
+const track = (
+  id: string,
+  bornAt: number,
+  born: [number, number],
+  at: [number, number] = born,
+  lastSeenAt = bornAt,
+): TrackView => ({
+  id,
+  confirmed: true,
+  position: [at[0], at[1], 1],
+  velocity: [0, 0, 0],
+  leftWrist: null,
+  rightWrist: null,
+  bornAt,
+  bornPlace: [born[0], born[1], 1],
+  lastSeenAt,
+  hits: 10,
 });
 
 describe('identity from the gate', () => {
   it('gives a group of three, born at the entry after one scan, the same visit; the next scan gets its own', () => {
     const id = new TrackIdentity(store);
     const visits = [visit('a', 1000, 3), visit('b', 20_000)];
-    id.update([track('t1', 2000, [1, 0.5]), track('t2', 4000, [1.2, 0.6]), track('t3', 7000, [0.8, 0.4])], visits.slice(0, 1), 8000);
-    id.update([track('t1', 2000, [1, 0.5], [4, 4]), track('t2', 4000, [1.2, 0.6], [4, 5]), track('t3', 7000, [0.8, 0.4], [5, 4]), track('t4', 21_000, [1, 0.5])], visits, 22_000);
+    id.update(
+      [track('t1', 2000, [1, 0.5]), track('t2', 4000, [1.2, 0.6]), track('t3', 7000, [0.8, 0.4])],
+      visits.slice(0, 1),
+      8000,
+    );
+    id.update(
+      [
+        track('t1', 2000, [1, 0.5], [4, 4]),
+        track('t2', 4000, [1.2, 0.6], [4, 5]),
+        track('t3', 7000, [0.8, 0.4], [5, 4]),
+        track('t4', 21_000, [1, 0.5]),
+      ],
+      visits,
+      22_000,
+    );
     expect(['t1', 't2', 't3', 't4'].map((t) => id.sessionOf(t))).toEqual(['a', 'a', 'a', 'b']);
   });
 
@@ -42,9 +108,17 @@ describe('identity from the gate', () => {
     const id = new TrackIdentity(store);
     const visits = [visit('a', 1000), visit('b', 1500)];
     id.update([track('t1', 2000, [1, 0.5]), track('t2', 2500, [1.5, 0.5])], visits, 3000);
-    id.update([track('t1', 2000, [1, 0.5], [5, 5], 9000), track('t2', 2500, [1.5, 0.5], [2, 6], 9000)], visits, 9000);
+    id.update(
+      [track('t1', 2000, [1, 0.5], [5, 5], 9000), track('t2', 2500, [1.5, 0.5], [2, 6], 9000)],
+      visits,
+      9000,
+    );
     // t1 is lost at (5,5); a new track appears a second later close by.
-    id.update([track('t2', 2500, [1.5, 0.5], [2, 6], 10_000), track('t9', 10_000, [5.4, 5.2])], visits, 10_500);
+    id.update(
+      [track('t2', 2500, [1.5, 0.5], [2, 6], 10_000), track('t9', 10_000, [5.4, 5.2])],
+      visits,
+      10_500,
+    );
     expect(id.sessionOf('t9')).toBe('a');
   });
 
@@ -52,7 +126,11 @@ describe('identity from the gate', () => {
     const id = new TrackIdentity(store);
     const visits = [visit('a', 1000), visit('b', 1500)];
     id.update([track('t1', 2000, [1, 0.5]), track('t2', 2500, [1.5, 0.5])], visits, 3000);
-    id.update([track('t1', 2000, [1, 0.5], [5, 5], 60_000), track('t2', 2500, [1.5, 0.5], [9, 0.5], 60_000)], visits, 60_000);
+    id.update(
+      [track('t1', 2000, [1, 0.5], [5, 5], 60_000), track('t2', 2500, [1.5, 0.5], [9, 0.5], 60_000)],
+      visits,
+      60_000,
+    );
     expect(id.nearestToExit(visits, 60_000)?.visitId).toBe('b');
   });
 });
@@ -60,13 +138,27 @@ describe('identity from the gate', () => {
 describe('attribution by hands', () => {
   const present = [visit('a', 0), visit('b', 0), visit('c', 0)];
   it('gives the change to the visit whose hand was at the plate', () => {
-    const c = attributeByHands(present, [{ visitId: 'a', distanceM: 0.6 }, { visitId: 'b', distanceM: 0.02 }], Infinity);
+    const c = attributeByHands(
+      present,
+      [
+        { visitId: 'a', distanceM: 0.6 },
+        { visitId: 'b', distanceM: 0.02 },
+      ],
+      Infinity,
+    );
     expect(c[0]).toMatchObject({ visitId: 'b', handDistanceM: 0.02 });
     expect(c[0]!.probability).toBeGreaterThan(0.95);
   });
 
   it('is unsure when two hands were equally near (two shoppers at one shelf)', () => {
-    const c = attributeByHands(present, [{ visitId: 'a', distanceM: 0.05 }, { visitId: 'b', distanceM: 0.06 }], Infinity);
+    const c = attributeByHands(
+      present,
+      [
+        { visitId: 'a', distanceM: 0.05 },
+        { visitId: 'b', distanceM: 0.06 },
+      ],
+      Infinity,
+    );
     expect(c[0]!.probability).toBeLessThan(0.6);
   });
 

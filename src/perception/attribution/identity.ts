@@ -73,7 +73,12 @@ export class TrackIdentity {
     for (const [id, old] of this.current) {
       const visitId = this.sessions.get(id);
       if (!next.has(id) && visitId) {
-        this.lost.push({ trackId: id, visitId, at: old.lastSeenAt, position: [old.position[0], old.position[1]] });
+        this.lost.push({
+          trackId: id,
+          visitId,
+          at: old.lastSeenAt,
+          position: [old.position[0], old.position[1]],
+        });
       }
     }
     while (this.lost.length > 0 && this.lost[0]!.at < now - 120_000) this.lost.shift();
@@ -105,7 +110,8 @@ export class TrackIdentity {
         d = Math.min(d, this.toExit([track.position[0], track.position[1]]) + age * 0.5);
       }
       for (const l of this.lost) {
-        if (l.visitId === visit.visitId && Math.abs(l.at - t) < 5000) d = Math.min(d, this.toExit(l.position));
+        if (l.visitId === visit.visitId && Math.abs(l.at - t) < 5000)
+          d = Math.min(d, this.toExit(l.position));
       }
       if (!best || d < best.d) best = { visit, d };
     }
@@ -121,7 +127,12 @@ export class TrackIdentity {
     const nearEntry = this.entryZones.some((z) => distanceToPolygon(born, z) <= this.opts.entryReachM);
     if (!nearEntry) return null;
     const scans = visits
-      .filter((v) => v.channel === 'gate' && v.enteredAt <= track.bornAt + this.opts.beforeScanMs && v.enteredAt >= track.bornAt - this.opts.afterScanMs)
+      .filter(
+        (v) =>
+          v.channel === 'gate' &&
+          v.enteredAt <= track.bornAt + this.opts.beforeScanMs &&
+          v.enteredAt >= track.bornAt - this.opts.afterScanMs,
+      )
       .sort((a, b) => a.enteredAt - b.enteredAt || (a.visitId < b.visitId ? -1 : 1));
     // People walk in in the order they scanned: the earliest scan that still has room for one more
     // of its group; else the latest scan.
@@ -156,7 +167,8 @@ export class TrackIdentity {
       }
     }
     // The only visit missing a person, seen or not: nobody else can it be.
-    if (!best && missing.length === 1 && this.unboundCount() === 1) best = { visitId: missing[0]!.visitId, d: Infinity };
+    if (!best && missing.length === 1 && this.unboundCount() === 1)
+      best = { visitId: missing[0]!.visitId, d: Infinity };
     if (!best) return null;
     if (best.lost) this.lost.splice(this.lost.indexOf(best.lost), 1);
     return best.visitId;

@@ -54,7 +54,8 @@ export function explainChange(
   const main = layout.plates.get(change.mainPlateId)!;
   const spread = Math.max(0.005, opts.positionSpread * main.width);
   const shelfSkus = new Set<string>();
-  for (const info of layout.shelves.get(change.shelfId) ?? []) for (const sku of info.skus) shelfSkus.add(sku);
+  for (const info of layout.shelves.get(change.shelfId) ?? [])
+    for (const sku of info.skus) shelfSkus.add(sku);
   // Takes come from this shelf (or are strays put there before); put-backs may be any product.
   const misplaced = new Set(context.misplacedHere ?? []);
   const candidates = sign > 0 ? [...new Set([...shelfSkus, ...misplaced])] : [...layout.products.keys()];
@@ -66,7 +67,9 @@ export function explainChange(
     const span = layout.productSpans.get(sku)?.find((s) => s.shelfId === change.shelfId);
     // On its own shelf: the chance that the item's centre lies within the product's span.
     // Put-backs may land anywhere (a misplaced item), takes only where the product stands.
-    let pos = span ? normalCdf((change.along - span.from) / spread) * normalCdf((span.to - change.along) / spread) : 0;
+    let pos = span
+      ? normalCdf((change.along - span.from) / spread) * normalCdf((span.to - change.along) / spread)
+      : 0;
     if (sign < 0) pos = Math.max(pos, opts.offShelfPrior);
     if (misplaced.has(sku)) pos = Math.max(pos, 0.5);
     // Weight taken from plates where the product does not stand: one item may straddle a border,
@@ -117,7 +120,11 @@ export interface ChangeContext {
 export function normalCdf(z: number): number {
   const x = Math.abs(z) / Math.SQRT2;
   const t = 1 / (1 + 0.3275911 * x);
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  const y =
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
+      t *
+      Math.exp(-x * x);
   return z >= 0 ? (1 + y) / 2 : (1 - y) / 2;
 }
 
@@ -136,10 +143,11 @@ export function explainWithSplits(
   opts: HypothesisOptions = DEFAULT_HYPOTHESIS_OPTIONS,
 ): { change: MeasuredShelfChange; hypotheses: ProductHypothesis[] }[] {
   const whole = explainChange(change, layout, opts, context);
-  let best: { evidence: number; parts: { change: MeasuredShelfChange; hypotheses: ProductHypothesis[] }[] } = {
-    evidence: whole.evidence,
-    parts: [{ change, hypotheses: whole.hypotheses }],
-  };
+  let best: { evidence: number; parts: { change: MeasuredShelfChange; hypotheses: ProductHypothesis[] }[] } =
+    {
+      evidence: whole.evidence,
+      parts: [{ change, hypotheses: whole.hypotheses }],
+    };
   const ids = change.plates.map((p) => p.plateId);
   for (let k = 1; k < ids.length; k++) {
     const left = restrict(change, ids.slice(0, k));
@@ -150,7 +158,13 @@ export function explainWithSplits(
     if (l.hypotheses[0]?.sku === null || r.hypotheses[0]?.sku === null) continue;
     const evidence = l.evidence * r.evidence * SPLIT_PRIOR;
     if (evidence > best.evidence) {
-      best = { evidence, parts: [{ change: left, hypotheses: l.hypotheses }, { change: right, hypotheses: r.hypotheses }] };
+      best = {
+        evidence,
+        parts: [
+          { change: left, hypotheses: l.hypotheses },
+          { change: right, hypotheses: r.hypotheses },
+        ],
+      };
     }
   }
   return best.parts;

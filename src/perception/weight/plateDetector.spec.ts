@@ -7,21 +7,34 @@ const WEIGHTS = `${DATASETS_DIR}/autocheckout/cps-test-01/weights`;
 
 /** Feeds a recorded plate trace in its original 12-sample packets. */
 function runTrace(name: string): { changes: PlateChange[]; detector: PlateDetector } {
-  const rows = readFileSync(`${WEIGHTS}/${name}.csv`, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+  const rows = readFileSync(`${WEIGHTS}/${name}.csv`, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(',').map(Number));
   const detector = new PlateDetector(name);
   const changes: PlateChange[] = [];
   for (let i = 0; i + 12 <= rows.length; i += 12) {
-    changes.push(...detector.push(rows[i]![0]! * 1000, 60, rows.slice(i, i + 12).map((r) => r[1]!)));
+    changes.push(
+      ...detector.push(
+        rows[i]![0]! * 1000,
+        60,
+        rows.slice(i, i + 12).map((r) => r[1]!),
+      ),
+    );
   }
   return { changes, detector };
 }
 
 describe.runIf(haveDataset('autocheckout/cps-test-01'))('plate change detection on real plates', () => {
-  it.each(['1_5_9', '1_6_8', '1_4_1', '1_6_9'])('the drifting plate %s raises no change on its own drift', (name) => {
-    // 1_5_9 drifts by 6 g over the recording, 1_6_8 by 3 g; 1_6_9 is the noisiest (14 g).
-    const { changes } = runTrace(name);
-    expect(changes.filter((c) => Math.abs(c.deltaGrams) > 20)).toEqual([]);
-  });
+  it.each(['1_5_9', '1_6_8', '1_4_1', '1_6_9'])(
+    'the drifting plate %s raises no change on its own drift',
+    (name) => {
+      // 1_5_9 drifts by 6 g over the recording, 1_6_8 by 3 g; 1_6_9 is the noisiest (14 g).
+      const { changes } = runTrace(name);
+      expect(changes.filter((c) => Math.abs(c.deltaGrams) > 20)).toEqual([]);
+    },
+  );
 
   it('the spiky plate 1_6_11 (13% of samples are spikes over 30 g) stays quiet', () => {
     const { changes, detector } = runTrace('1_6_11');

@@ -147,13 +147,25 @@ export function measureGroup(
 }
 
 /** The part of a measured change that happened on some of its plates (one item of a two-item grab). */
-export function restrictChange(change: MeasuredShelfChange, plateIds: string[], layout: ShelfLayout): MeasuredShelfChange {
+export function restrictChange(
+  change: MeasuredShelfChange,
+  plateIds: string[],
+  layout: ShelfLayout,
+): MeasuredShelfChange {
   const plates = change.plates.filter((p) => plateIds.includes(p.plateId));
   const deltaGrams = plates.reduce((s, p) => s + p.deltaGrams, 0);
   const weightSum = plates.reduce((s, p) => s + Math.abs(p.deltaGrams), 0) || 1;
-  const along = plates.reduce((s, p) => s + Math.abs(p.deltaGrams) * layout.plates.get(p.plateId)!.along, 0) / weightSum;
+  const along =
+    plates.reduce((s, p) => s + Math.abs(p.deltaGrams) * layout.plates.get(p.plateId)!.along, 0) / weightSum;
   const main = plates.reduce((a, b) => (Math.abs(b.deltaGrams) > Math.abs(a.deltaGrams) ? b : a));
-  return { ...change, plates, deltaGrams, stdGrams: Math.hypot(...plates.map((p) => p.stdGrams)), along, mainPlateId: main.plateId };
+  return {
+    ...change,
+    plates,
+    deltaGrams,
+    stdGrams: Math.hypot(...plates.map((p) => p.stdGrams)),
+    along,
+    mainPlateId: main.plateId,
+  };
 }
 
 /** The plate info of a shelf change's main plate. */
