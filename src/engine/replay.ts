@@ -13,8 +13,13 @@ export interface ReplayOutcome {
   events: VisitEvent[];
   shelfEvents: ShelfEvent[];
   /** Cart alerts as the engine raised (and later resolved) them. */
-  alerts: CartAlert[];
+  alerts: RaisedAlert[];
   stats: EngineStats & { rejected: number };
+}
+
+/** A cart alert with the store's clock when it came out: the newest event time ingested (null at the end). */
+export interface RaisedAlert extends CartAlert {
+  raisedAt: number | null;
 }
 
 /** A line of input: a checked message, or the reason it was rejected. */
@@ -27,19 +32,26 @@ export type ReplayInput = { ok: true; message: DeviceMessage } | { ok: false; re
 export async function replay(
   store: StoreDefinition,
   input: Iterable<ReplayInput> | AsyncIterable<ReplayInput>,
-  options: { people?: boolean; onPeople?: (frame: PeopleFrame) => void; onProgress?: (processed: number) => void } = {},
+  options: {
+    people?: boolean;
+    onPeople?: (frame: PeopleFrame) => void;
+    onProgress?: (processed: number) => void;
+  } = {},
 ): Promise<ReplayOutcome> {
   const engine = createEngine(store);
   const collector = new ResultCollector(options.people ?? false, options.onPeople);
   let rejected = 0;
   let n = 0;
+  let clock = -Infinity;
   for await (const line of input) {
     n += 1;
     if (!line.ok) {
       rejected += 1;
       continue;
     }
-    collector.add(engine.ingest(line.message).outputs);
+    const t = (line.message.payload as { t?: unknown }).t;
+    if (typeof t === 'number' && t > clock) clock = t;
+    collector.add(engine.ingest(line.message).outputs, clock);
     if (options.onProgress && n % 50_000 === 0) options.onProgress(n);
   }
   collector.add(engine.finish());
@@ -54,14 +66,15 @@ export class ResultCollector {
   private readonly people: PeopleFrame[] = [];
   private readonly events: VisitEvent[] = [];
   private readonly shelfEvents: ShelfEvent[] = [];
-  private readonly alerts: CartAlert[] = [];
+  private readonly alerts: RaisedAlert[] = [];
 
   constructor(
     private readonly keepPeople: boolean,
     private readonly onPeople?: (frame: PeopleFrame) => void,
   ) {}
 
-  add(outputs: readonly EngineOutput[]): void {
+  /** Adds outputs; `clock` is the store's event-time clock when they came out, for alert delays. */
+  add(outputs: readonly EngineOutput[], clock?: number): void {
     for (const o of outputs) {
       if (o.type === 'people') {
         if (this.keepPeople) this.people.push(o.frame);
@@ -70,13 +83,21 @@ export class ResultCollector {
       }
       if (o.type === 'shelf') this.shelfEvents.push(o.event);
       // A copy: the engine's alert object changes when it is resolved.
-      if (o.type === 'cart-alert') this.alerts.push({ ...o.alert });
+      if (o.type === 'cart-alert')
+        this.alerts.push({
+          ...o.alert,
+          raisedAt: clock !== undefined && Number.isFinite(clock) ? clock : null,
+        });
       if (o.type !== 'visit') continue;
       const e = o.event;
       this.events.push(e);
       if (e.type === 'ShopperEntered') this.tokens.set(e.visitId, e.token);
       else if (e.type === 'ReviewRequested') {
-        this.reviews.push({ shopper: this.tokens.get(e.visitId) ?? e.visitId, sku: e.sku ?? 'unknown', reason: e.reason.detail });
+        this.reviews.push({
+          shopper: this.tokens.get(e.visitId) ?? e.visitId,
+          sku: e.sku ?? 'unknown',
+          reason: e.reason.detail,
+        });
       } else if (e.type === 'ReceiptIssued') {
         this.receipts.push({
           shopper: e.token,
@@ -92,7 +113,13 @@ export class ResultCollector {
     }
   }
 
-  done(): { result: ReplayResult; people: PeopleFrame[]; events: VisitEvent[]; shelfEvents: ShelfEvent[]; alerts: CartAlert[] } {
+  done(): {
+    result: ReplayResult;
+    people: PeopleFrame[];
+    events: VisitEvent[];
+    shelfEvents: ShelfEvent[];
+    alerts: RaisedAlert[];
+  } {
     return {
       result: { receipts: this.receipts, reviews: this.reviews },
       people: this.people,

@@ -63,7 +63,14 @@ export async function benchAccuracy(opts: {
     let shelfMoves = 0;
     const calibration: number[] = [];
     const tracking: TrackingScore[] = [];
-    const carts = { unscanned: 0, caught: 0, visits: 0, falseAlertVisits: 0, delaysMs: [] as number[], any: false };
+    const carts = {
+      unscanned: 0,
+      caught: 0,
+      visits: 0,
+      falseAlertVisits: 0,
+      delaysMs: [] as number[],
+      any: false,
+    };
     for (const seed of SUITES[name]) {
       const started = Date.now();
       progress(`accuracy: ${name} seed ${seed}: simulating`);
@@ -82,13 +89,19 @@ export async function benchAccuracy(opts: {
       const lines = (function* () {
         for (const m of messages) yield parseMessage(m.topic, m.payload);
       })();
-      const outcome = await replay(store, lines, cameras ? { onPeople: (f) => scorer.add(f, truthAt(f.t)) } : {});
+      const outcome = await replay(
+        store,
+        lines,
+        cameras ? { onPeople: (f) => scorer.add(f, truthAt(f.t)) } : {},
+      );
       sim.messages.length = 0;
       const score = scoreRecording(sim.truth, outcome.result);
       scores.push(score);
       const cartTruth = cartTruthOf(sim.truth);
       if (cartTruth) {
-        const tokens = new Map(outcome.events.flatMap((e) => (e.type === 'ShopperEntered' ? [[e.visitId, e.token] as const] : [])));
+        const tokens = new Map(
+          outcome.events.flatMap((e) => (e.type === 'ShopperEntered' ? [[e.visitId, e.token] as const] : [])),
+        );
         const c = scoreCartAlerts(cartTruth, outcome.alerts, tokens);
         carts.any = true;
         carts.unscanned += c.unscanned;
@@ -102,7 +115,9 @@ export async function benchAccuracy(opts: {
       shelfMoves += shelf.moves;
       calibration.push(shelf.calibrationError);
       if (cameras) tracking.push(scorer.result());
-      progress(`accuracy: ${name} seed ${seed}: F1 ${score.f1.toFixed(4)} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+      progress(
+        `accuracy: ${name} seed ${seed}: F1 ${score.f1.toFixed(4)} (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+      );
     }
     const suite = aggregateSuite(scores);
     out[name] = {
@@ -127,7 +142,10 @@ export async function benchAccuracy(opts: {
             unscannedCaught: carts.unscanned === 0 ? 1 : round(carts.caught / carts.unscanned),
             falseAlertVisits: round(carts.falseAlertVisits / Math.max(1, carts.visits)),
             unscannedItems: carts.unscanned,
-            alertDelayP50Ms: carts.delaysMs.length === 0 ? null : Math.round(carts.delaysMs.sort((a, b) => a - b)[Math.floor(carts.delaysMs.length / 2)]!),
+            alertDelayP50Ms:
+              carts.delaysMs.length === 0
+                ? null
+                : Math.round(carts.delaysMs.sort((a, b) => a - b)[Math.floor(carts.delaysMs.length / 2)]!),
           }
         : {}),
     };
@@ -144,7 +162,10 @@ async function benchRealData(dir: string, progress: Progress): Promise<Record<st
     progress('accuracy: autocheckout cps-test-01');
     const imported = importAutoCheckout(ac);
     const store = parseStoreDefinition(imported.store);
-    const outcome = await replay(store, imported.messages.map((m) => parseMessage(m.topic, m.payload)));
+    const outcome = await replay(
+      store,
+      imported.messages.map((m) => parseMessage(m.topic, m.payload)),
+    );
     const s = scoreRecording(imported.truth, outcome.result);
     out.autocheckout = {
       f1: round(s.f1),
@@ -214,7 +235,10 @@ export async function benchSpeed(opts: {
     const dir = mkdtempSync(join(tmpdir(), `walkout-bench-${name}-`));
     try {
       writeFileSync(join(dir, 'store.json'), JSON.stringify(sim.store));
-      writeFileSync(join(dir, 'recording.ndjson'), sim.messages.map((m) => JSON.stringify(m)).join('\n') + '\n');
+      writeFileSync(
+        join(dir, 'recording.ndjson'),
+        sim.messages.map((m) => JSON.stringify(m)).join('\n') + '\n',
+      );
       const weightCpuShare = measurePlates(sim.messages, sim.span.to - sim.span.from);
       sim.messages.length = 0;
       progress(`speed: ${name}: replaying in a child process`);
@@ -275,7 +299,8 @@ function runReplayChild(cli: { execPath: string; args: string[] }, dir: string):
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`replay child exited with ${code}: ${err.trim().split('\n').pop() ?? ''}`));
+      if (code !== 0)
+        reject(new Error(`replay child exited with ${code}: ${err.trim().split('\n').pop() ?? ''}`));
       else resolve(JSON.parse(readFileSync(statsFile, 'utf8')) as ReplayStats);
     });
   });

@@ -11,7 +11,13 @@
 import type { RawMessage } from '../protocol/messages.js';
 import type { Product } from '../protocol/store.js';
 import { createRng, type Rng } from './random.js';
-import { DEFAULT_START_T, type ScenarioConfig, type SimTruth, type Simulation, type SimulateOptions } from './scenario.js';
+import {
+  DEFAULT_START_T,
+  type ScenarioConfig,
+  type SimTruth,
+  type Simulation,
+  type SimulateOptions,
+} from './scenario.js';
 import type { TimedMessage } from './sensors/plates.js';
 import { smallStore, type SimStore } from './stores.js';
 
@@ -28,12 +34,52 @@ export interface CartTruth {
 export type CartSimulation = Simulation & { truth: SimTruth & { carts: CartTruth } };
 
 /** Produce sold by weight, scanned by a PLU-based GTIN (the PLU in a 14-digit code). */
-const PRODUCE: { sku: string; plu: string; name: string; pricePerKg: number; mean: number; std: number; bag: [number, number] }[] = [
+const PRODUCE: {
+  sku: string;
+  plu: string;
+  name: string;
+  pricePerKg: number;
+  mean: number;
+  std: number;
+  bag: [number, number];
+}[] = [
   { sku: 'bananas', plu: '4011', name: 'Bananas', pricePerKg: 199, mean: 180, std: 25, bag: [450, 1400] },
-  { sku: 'apples-gala', plu: '4133', name: 'Gala Apples', pricePerKg: 429, mean: 170, std: 30, bag: [300, 1200] },
-  { sku: 'tomatoes-vine', plu: '4664', name: 'Vine Tomatoes', pricePerKg: 549, mean: 120, std: 25, bag: [250, 900] },
-  { sku: 'potatoes', plu: '4072', name: 'Russet Potatoes', pricePerKg: 159, mean: 250, std: 50, bag: [800, 2500] },
-  { sku: 'onions-yellow', plu: '4093', name: 'Yellow Onions', pricePerKg: 219, mean: 160, std: 30, bag: [300, 1100] },
+  {
+    sku: 'apples-gala',
+    plu: '4133',
+    name: 'Gala Apples',
+    pricePerKg: 429,
+    mean: 170,
+    std: 30,
+    bag: [300, 1200],
+  },
+  {
+    sku: 'tomatoes-vine',
+    plu: '4664',
+    name: 'Vine Tomatoes',
+    pricePerKg: 549,
+    mean: 120,
+    std: 25,
+    bag: [250, 900],
+  },
+  {
+    sku: 'potatoes',
+    plu: '4072',
+    name: 'Russet Potatoes',
+    pricePerKg: 159,
+    mean: 250,
+    std: 50,
+    bag: [800, 2500],
+  },
+  {
+    sku: 'onions-yellow',
+    plu: '4093',
+    name: 'Yellow Onions',
+    pricePerKg: 219,
+    mean: 160,
+    std: 30,
+    bag: [300, 1100],
+  },
 ];
 
 /** A GTIN-14 for a PLU: the PLU zero-padded to 13 digits, then the GS1 check digit. */
@@ -83,7 +129,11 @@ interface Load {
 }
 
 /** Runs the carts scenario with a seed. Deterministic. */
-export function simulateCarts(config: ScenarioConfig, seed: number, opts: SimulateOptions = {}): CartSimulation {
+export function simulateCarts(
+  config: ScenarioConfig,
+  seed: number,
+  opts: SimulateOptions = {},
+): CartSimulation {
   const sim = cartStore();
   const store = sim.definition;
   const root = createRng(seed).fork(`scenario:${config.name}`);
@@ -101,9 +151,17 @@ export function simulateCarts(config: ScenarioConfig, seed: number, opts: Simula
   const firstUse = new Map<string, number>();
   const clockOffset = new Map(cartIds.map((c) => [c, plan.uniform(-20, 20)]));
   const timed: TimedMessage[] = [];
-  const cartMsg = (cartId: string, leaf: string, trueT: number, payload: Record<string, unknown>): TimedMessage => ({
+  const cartMsg = (
+    cartId: string,
+    leaf: string,
+    trueT: number,
+    payload: Record<string, unknown>,
+  ): TimedMessage => ({
     sentAt: trueT,
-    msg: { topic: `${prefix}/carts/${cartId}/${leaf}`, payload: { t: round1(trueT + clockOffset.get(cartId)!), ...payload } },
+    msg: {
+      topic: `${prefix}/carts/${cartId}/${leaf}`,
+      payload: { t: round1(trueT + clockOffset.get(cartId)!), ...payload },
+    },
   });
   const truth: SimTruth & { carts: CartTruth } = {
     shoppers: [],
@@ -194,9 +252,16 @@ export function simulateCarts(config: ScenarioConfig, seed: number, opts: Simula
     for (const b of basket) counts.set(b.sku, takenProduce.has(b.sku) ? 1 : (counts.get(b.sku) ?? 0) + 1);
     truth.shoppers.push({
       shopper: token,
-      items: [...counts.entries()].sort((x, y) => (x[0] < y[0] ? -1 : 1)).map(([sku, quantity]) => ({ sku, quantity })),
+      items: [...counts.entries()]
+        .sort((x, y) => (x[0] < y[0] ? -1 : 1))
+        .map(([sku, quantity]) => ({ sku, quantity })),
     });
-    truth.visits.push({ shopper: token, people: [`${token}.p1`], enteredAt: round1(loginAt), exitedAt: round1(exitAt) });
+    truth.visits.push({
+      shopper: token,
+      people: [`${token}.p1`],
+      enteredAt: round1(loginAt),
+      exitedAt: round1(exitAt),
+    });
     truth.carts.visits.push({ shopper: token, cartId, loginAt: round1(loginAt), exitAt: round1(exitAt) });
   }
   const to = end + TAIL_MS;
@@ -208,7 +273,11 @@ export function simulateCarts(config: ScenarioConfig, seed: number, opts: Simula
     if (from === undefined) continue;
     const rng = scaleRng.fork(cartId);
     const list = loads.get(cartId)!.sort((a, b) => a.t - b.t);
-    for (let tt = from + rng.uniform(0, SCALE_PERIOD_MS); tt < to; tt += SCALE_PERIOD_MS + rng.uniform(-10, 10)) {
+    for (
+      let tt = from + rng.uniform(0, SCALE_PERIOD_MS);
+      tt < to;
+      tt += SCALE_PERIOD_MS + rng.uniform(-10, 10)
+    ) {
       timed.push(cartMsg(cartId, 'weight', tt, { grams: round1(basketAt(list, tt, rng)) }));
     }
   }
@@ -220,7 +289,8 @@ export function simulateCarts(config: ScenarioConfig, seed: number, opts: Simula
     let at = m.sentAt + 2 + net.exponential(12);
     if (net.chance(config.lateShare)) at += net.uniform(200, 2000);
     arrivals2.push({ at, i, msg: m.msg });
-    if (net.chance(config.duplicateShare)) arrivals2.push({ at: at + net.uniform(5, 1500), i: i + 0.5, msg: m.msg });
+    if (net.chance(config.duplicateShare))
+      arrivals2.push({ at: at + net.uniform(5, 1500), i: i + 0.5, msg: m.msg });
   });
   arrivals2.sort((a, b) => a.at - b.at || a.i - b.i);
   return { store, messages: arrivals2.map((a) => a.msg), truth, people: [], span: { from: startT, to } };

@@ -8,7 +8,12 @@ export interface CartAlert {
   cartId: string;
   visitId: string;
   t: number;
-  kind: 'unscanned-item' | 'removed-without-scan' | 'scanned-not-in-basket' | 'unknown-barcode' | 'shelf-not-scanned';
+  kind:
+    | 'unscanned-item'
+    | 'removed-without-scan'
+    | 'scanned-not-in-basket'
+    | 'unknown-barcode'
+    | 'shelf-not-scanned';
   detail: string;
   resolved: boolean;
 }
@@ -50,13 +55,25 @@ export interface CartOptions {
    * step and leave its own step unexplained.
    */
   scanAfterStepMs: number;
+  /**
+   * A scan the basket never saw, this close (ms) to a confirmed scan of the same product, is the
+   * scanner reading one item twice: counted once, with no alert and no review.
+   */
+  doubleScanMs: number;
   /** How far apart a shelf pick and the cart scan that confirms it may be (ms). */
   shelfWindowMs: number;
   /** A step fits a scanned item within this many standard deviations. */
   fitSigmas: number;
 }
 
-export const DEFAULT_CART_OPTIONS: CartOptions = { graceMs: 6000, pairWindowMs: 30_000, scanAfterStepMs: 4000, shelfWindowMs: 120_000, fitSigmas: 4 };
+export const DEFAULT_CART_OPTIONS: CartOptions = {
+  graceMs: 6000,
+  pairWindowMs: 30_000,
+  scanAfterStepMs: 4000,
+  doubleScanMs: 3000,
+  shelfWindowMs: 120_000,
+  fitSigmas: 4,
+};
 
 /** What the cart decided: ledger events and alert changes. */
 export interface CartOutput {
@@ -93,7 +110,12 @@ export class CartVisit {
   scan(t: number, gtin: string, action: 'add' | 'remove'): CartOutput {
     const product = this.byGtin.get(gtin) ?? this.byGtin.get(gtin.padStart(14, '0'));
     if (!product) {
-      const alert = this.raise(t, 'unknown-barcode', `barcode ${gtin} is not a product of this store`, `gtin-${gtin}-${Math.round(t)}`);
+      const alert = this.raise(
+        t,
+        'unknown-barcode',
+        `barcode ${gtin} is not a product of this store`,
+        `gtin-${gtin}-${Math.round(t)}`,
+      );
       return { events: [], alerts: [alert] };
     }
     this.scans.push({ id: this.seq++, t, sku: product.sku, action, matched: false, alerted: false });
@@ -121,19 +143,47 @@ export class CartVisit {
       s.alerted = true;
       alerts.push(
         s.deltaGrams > 0
-          ? this.raise(s.t, 'unscanned-item', `${Math.round(s.deltaGrams)} g went into the basket without a scan`, `step-${s.id}`)
-          : this.raise(s.t, 'removed-without-scan', `${Math.round(-s.deltaGrams)} g left the basket without a scan`, `step-${s.id}`),
+          ? this.raise(
+              s.t,
+              'unscanned-item',
+              `${Math.round(s.deltaGrams)} g went into the basket without a scan`,
+              `step-${s.id}`,
+            )
+          : this.raise(
+              s.t,
+              'removed-without-scan',
+              `${Math.round(-s.deltaGrams)} g left the basket without a scan`,
+              `step-${s.id}`,
+            ),
       );
     }
     for (const s of this.scans) {
       if (s.matched || s.alerted || watermark < s.t + this.opts.graceMs) continue;
+      if (this.isDoubleScan(s)) {
+        s.matched = true;
+        continue;
+      }
       s.alerted = true;
-      alerts.push(this.raise(s.t, 'scanned-not-in-basket', `${s.sku} was scanned ${s.action === 'add' ? 'in' : 'out'} but the basket weight did not change`, `scan-${s.id}`));
+      alerts.push(
+        this.raise(
+          s.t,
+          'scanned-not-in-basket',
+          `${s.sku} was scanned ${s.action === 'add' ? 'in' : 'out'} but the basket weight did not change`,
+          `scan-${s.id}`,
+        ),
+      );
     }
     for (const c of this.claims) {
       if (c.confirmed || c.alerted || watermark < c.t + this.opts.shelfWindowMs) continue;
       c.alerted = true;
-      alerts.push(this.raise(c.t, 'shelf-not-scanned', `the shelf saw ${c.quantity} × ${c.sku} taken, not scanned on the cart`, `claim-${c.eventId}`));
+      alerts.push(
+        this.raise(
+          c.t,
+          'shelf-not-scanned',
+          `the shelf saw ${c.quantity} × ${c.sku} taken, not scanned on the cart`,
+          `claim-${c.eventId}`,
+        ),
+      );
     }
     return { events, alerts };
   }
@@ -153,20 +203,68 @@ export class CartVisit {
       if (best && best.sku) {
         const product = this.products.get(best.sku)!;
         const grams = product.soldBy === 'weight' ? Math.abs(s.deltaGrams) : undefined;
-        events.push(this.itemEvent(s.deltaGrams > 0 ? 'ItemPicked' : 'ItemReturned', s.t, eventId, best.sku, Math.max(1, Math.abs(best.quantity)), best.probability, grams));
+        events.push(
+          this.itemEvent(
+            s.deltaGrams > 0 ? 'ItemPicked' : 'ItemReturned',
+            s.t,
+            eventId,
+            best.sku,
+            Math.max(1, Math.abs(best.quantity)),
+            best.probability,
+            grams,
+          ),
+        );
       }
-      events.push(this.review(s.t, eventId, best?.sku ?? null, guesses, s.deltaGrams > 0 ? `${Math.round(s.deltaGrams)} g put in the basket without a scan` : `${Math.round(-s.deltaGrams)} g taken out without a scan`));
+      events.push(
+        this.review(
+          s.t,
+          eventId,
+          best?.sku ?? null,
+          guesses,
+          s.deltaGrams > 0
+            ? `${Math.round(s.deltaGrams)} g put in the basket without a scan`
+            : `${Math.round(-s.deltaGrams)} g taken out without a scan`,
+        ),
+      );
     }
     for (const s of this.scans.filter((x) => !x.matched)) {
-      events.push(this.review(s.t, `cart-${this.cartId}-scan-${s.id}`, s.sku, [], `${s.sku} scanned ${s.action === 'add' ? 'in' : 'out'}, but the basket weight did not change: not charged`));
+      events.push(
+        this.review(
+          s.t,
+          `cart-${this.cartId}-scan-${s.id}`,
+          s.sku,
+          [],
+          `${s.sku} scanned ${s.action === 'add' ? 'in' : 'out'}, but the basket weight did not change: not charged`,
+        ),
+      );
     }
     for (const c of this.claims.filter((x) => !x.confirmed)) {
       events.push(this.itemEvent('ItemPicked', c.t, c.eventId, c.sku, c.quantity, 0.5));
-      events.push(this.review(c.t, c.eventId, c.sku, [], `the shelf saw ${c.quantity} × ${c.sku} taken, the cart never scanned it`));
+      events.push(
+        this.review(
+          c.t,
+          c.eventId,
+          c.sku,
+          [],
+          `the shelf saw ${c.quantity} × ${c.sku} taken, the cart never scanned it`,
+        ),
+      );
     }
     for (const a of this.alerts.values()) a.resolved = true;
     void t;
     return { events, alerts: [] };
+  }
+
+  /** A scan the basket never saw, next to a confirmed scan of the same product in the same direction. */
+  private isDoubleScan(s: Scan): boolean {
+    return this.scans.some(
+      (m) =>
+        m !== s &&
+        m.matched &&
+        m.sku === s.sku &&
+        m.action === s.action &&
+        Math.abs(m.t - s.t) <= this.opts.doubleScanMs,
+    );
   }
 
   /** Pairs steps with scans; with a watermark, scans that waited `graceMs` may also explain earlier steps. */
@@ -181,7 +279,8 @@ export class CartVisit {
           !s.matched &&
           s.action === action &&
           step.t - s.t <= this.opts.pairWindowMs &&
-          s.t - step.t <= (s.t + this.opts.graceMs <= watermark ? this.opts.pairWindowMs : this.opts.scanAfterStepMs),
+          s.t - step.t <=
+            (s.t + this.opts.graceMs <= watermark ? this.opts.pairWindowMs : this.opts.scanAfterStepMs),
       );
       const match = this.bestMatch(Math.abs(step.deltaGrams), step.stdGrams, open, step.t);
       if (!match) continue;
@@ -191,7 +290,17 @@ export class CartVisit {
       for (const s of match) {
         const grams = single?.soldBy === 'weight' ? Math.abs(step.deltaGrams) : undefined;
         const eventId = `cart-${this.cartId}-scan-${s.id}`;
-        events.push(this.itemEvent(action === 'add' ? 'ItemPicked' : 'ItemReturned', s.t, eventId, s.sku, 1, 0.99, grams));
+        events.push(
+          this.itemEvent(
+            action === 'add' ? 'ItemPicked' : 'ItemReturned',
+            s.t,
+            eventId,
+            s.sku,
+            1,
+            0.99,
+            grams,
+          ),
+        );
         alerts.push(...this.resolve(`scan-${s.id}`));
       }
       alerts.push(...this.resolve(`step-${step.id}`));
@@ -199,7 +308,9 @@ export class CartVisit {
     // Shelf picks are confirmed by a scan of the same product near them in time.
     for (const c of this.claims) {
       if (c.confirmed) continue;
-      const scan = this.scans.find((s) => s.action === 'add' && s.sku === c.sku && Math.abs(s.t - c.t) <= this.opts.shelfWindowMs);
+      const scan = this.scans.find(
+        (s) => s.action === 'add' && s.sku === c.sku && Math.abs(s.t - c.t) <= this.opts.shelfWindowMs,
+      );
       if (scan) {
         c.confirmed = true;
         alerts.push(...this.resolve(`claim-${c.eventId}`));
@@ -218,7 +329,8 @@ export class CartVisit {
       else if (ps.some((p) => p.soldBy === 'weight')) return;
       else {
         const expected = ps.reduce((a, p) => a + p.weight.mean, 0);
-        const variance = ps.reduce((a, p) => a + p.weight.std ** 2, 0) + std ** 2 + (0.03 * expected) ** 2 + 4;
+        const variance =
+          ps.reduce((a, p) => a + p.weight.std ** 2, 0) + std ** 2 + (0.03 * expected) ** 2 + 4;
         z = Math.abs(size - expected) / Math.sqrt(variance);
       }
       if (z > this.opts.fitSigmas) return;
@@ -243,7 +355,11 @@ export class CartVisit {
         const expected = q * p.weight.mean;
         const variance = q * p.weight.std ** 2 + std ** 2 + (0.03 * expected) ** 2 + 4;
         const z = (size - expected) / Math.sqrt(variance);
-        scored.push({ sku: p.sku, quantity: q, probability: (Math.exp(-0.5 * z * z) / Math.sqrt(variance)) * 0.2 ** (q - 1) });
+        scored.push({
+          sku: p.sku,
+          quantity: q,
+          probability: (Math.exp(-0.5 * z * z) / Math.sqrt(variance)) * 0.2 ** (q - 1),
+        });
       }
     }
     const total = scored.reduce((a, h) => a + h.probability, 0) + 1e-12;
@@ -253,11 +369,35 @@ export class CartVisit {
       .slice(0, 5);
   }
 
-  private itemEvent(type: 'ItemPicked' | 'ItemReturned', t: number, eventId: string, sku: string, quantity: number, confidence: number, grams?: number): VisitEvent {
-    return { type, visitId: this.visitId, t, eventId, sku, quantity, confidence, source: 'cart', ...(grams !== undefined ? { grams } : {}) };
+  private itemEvent(
+    type: 'ItemPicked' | 'ItemReturned',
+    t: number,
+    eventId: string,
+    sku: string,
+    quantity: number,
+    confidence: number,
+    grams?: number,
+  ): VisitEvent {
+    return {
+      type,
+      visitId: this.visitId,
+      t,
+      eventId,
+      sku,
+      quantity,
+      confidence,
+      source: 'cart',
+      ...(grams !== undefined ? { grams } : {}),
+    };
   }
 
-  private review(t: number, eventId: string, sku: string | null, products: ProductHypothesis[], detail: string): VisitEvent {
+  private review(
+    t: number,
+    eventId: string,
+    sku: string | null,
+    products: ProductHypothesis[],
+    detail: string,
+  ): VisitEvent {
     return {
       type: 'ReviewRequested',
       visitId: this.visitId,
@@ -272,9 +412,18 @@ export class CartVisit {
 
   private raise(t: number, kind: CartAlert['kind'], detail: string, key: string): CartAlert {
     // The visit in the id: a cart's step and scan numbers start again with every visit.
-    const alert: CartAlert = { alertId: `${this.visitId}-${key}`, cartId: this.cartId, visitId: this.visitId, t, kind, detail, resolved: false };
+    const alert: CartAlert = {
+      alertId: `${this.visitId}-${key}`,
+      cartId: this.cartId,
+      visitId: this.visitId,
+      t,
+      kind,
+      detail,
+      resolved: false,
+    };
     this.alerts.set(key, alert);
-    return alert;
+    // A copy: what was emitted must not change when the alert is resolved later.
+    return { ...alert };
   }
 
   private resolve(key: string): CartAlert[] {

@@ -16,11 +16,21 @@ export interface BasketScaleOptions {
   settleReadings: number;
   /** Settled readings may differ by this much (g) plus a share of the basket's weight (items shift). */
   toleranceGrams: number;
+  /**
+   * The share of the basket's weight added to the tolerance. Kept small: with 0.5% a full basket's
+   * tolerance let the last swings of a landing bag pass for settled, and the rest came as a phantom step.
+   */
+  toleranceShare: number;
   /** Steps smaller than this (g) are the scale's noise, not an item. */
   minStepGrams: number;
 }
 
-export const DEFAULT_BASKET_OPTIONS: BasketScaleOptions = { settleReadings: 4, toleranceGrams: 6, minStepGrams: 12 };
+export const DEFAULT_BASKET_OPTIONS: BasketScaleOptions = {
+  settleReadings: 4,
+  toleranceGrams: 6,
+  toleranceShare: 0.002,
+  minStepGrams: 12,
+};
 
 /**
  * A cart's basket scale: readings in, settled weight steps out. A cart rolls and items settle, so
@@ -53,7 +63,7 @@ export class BasketScale {
     }
     if (this.recentV.length < k) return null;
     const level = median(this.recentV);
-    const tolerance = this.opts.toleranceGrams + 0.005 * Math.abs(level);
+    const tolerance = this.opts.toleranceGrams + this.opts.toleranceShare * Math.abs(level);
     const range = Math.max(...this.recentV) - Math.min(...this.recentV);
     if (this.settled === null) {
       if (range <= tolerance) this.settled = level;
