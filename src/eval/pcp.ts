@@ -6,6 +6,7 @@
  * of its two end joints from the truth is at most half the true limb length.
  */
 import { z } from 'zod';
+import { COCO_JOINTS } from '../protocol/ids.js';
 import type { PeopleFrame } from '../protocol/results.js';
 
 const Point = z.tuple([z.number().finite(), z.number().finite(), z.number().finite()]);
@@ -46,20 +47,8 @@ export const LIMBS = [
   ['right_lower_leg', 'right_knee', 'right_ankle'],
 ] as const;
 
-const MATCH_JOINTS = [
-  'left_shoulder',
-  'right_shoulder',
-  'left_elbow',
-  'right_elbow',
-  'left_wrist',
-  'right_wrist',
-  'left_hip',
-  'right_hip',
-  'left_knee',
-  'right_knee',
-  'left_ankle',
-  'right_ankle',
-] as const;
+/** Shoulders to ankles: the joints the README's matching uses (COCO-17 without the head). */
+const MATCH_JOINTS = COCO_JOINTS.slice(5);
 
 /** PCP of one actor. */
 export interface ActorPcp {
