@@ -12,7 +12,7 @@ import { createRng } from '../../sim/random.js';
 import { compileCamera, projectInto, type Vec3 } from './camera.js';
 
 /** Joint offsets of a standing person facing +x, relative to the point between the feet (m). */
-const TEMPLATE: readonly Vec3[] = [
+export const STANDING_TEMPLATE: readonly Vec3[] = [
   [0.08, 0, 1.62],
   [0.1, 0.03, 1.66],
   [0.1, -0.03, 1.66],
@@ -133,7 +133,7 @@ export function syntheticScene(opts: SceneOptions): Scene {
     const c = Math.cos(yaw),
       sn = Math.sin(yaw);
     const swing = 0.15 * Math.sin(w.phase + s * 4);
-    const joints = TEMPLATE.map((o, j) => {
+    const joints = STANDING_TEMPLATE.map((o, j) => {
       let ox = o[0];
       if (j === 9 || j === 7) ox += swing * (j === 9 ? 1 : 0.5);
       if (j === 10 || j === 8) ox -= swing * (j === 10 ? 1 : 0.5);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createRng } from '../../sim/random.js';
 import { compileCamera, projectPoint, undistortInto, type Vec3 } from './camera.js';
-import { lookAt } from './synthetic.js';
+import { lookAt, STANDING_TEMPLATE } from './synthetic.js';
 import {
   checkSkeleton,
   triangulatePlain,
@@ -107,25 +107,7 @@ describe('triangulation', () => {
 
 describe('skeleton plausibility', () => {
   // A standing adult, COCO-17, feet at z ≈ 0.08.
-  const person: Vec3[] = [
-    [0.08, 0, 1.62],
-    [0.1, 0.03, 1.66],
-    [0.1, -0.03, 1.66],
-    [0.04, 0.08, 1.63],
-    [0.04, -0.08, 1.63],
-    [0, 0.19, 1.42],
-    [0, -0.19, 1.42],
-    [0, 0.22, 1.13],
-    [0, -0.22, 1.13],
-    [0.05, 0.22, 0.87],
-    [0.05, -0.22, 0.87],
-    [0, 0.1, 0.92],
-    [0, -0.1, 0.92],
-    [0, 0.11, 0.5],
-    [0, -0.11, 0.5],
-    [0, 0.11, 0.08],
-    [0, -0.11, 0.08],
-  ];
+  const person: Vec3[] = STANDING_TEMPLATE.map((p) => [...p] as Vec3);
   const flat = (ps: Vec3[]) => Float64Array.from(ps.flat());
   const all = (1 << 17) - 1;
 
