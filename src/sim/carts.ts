@@ -8,10 +8,10 @@
  *
  * Everything draws from forks of one seeded generator, so the same seed gives the same bytes.
  */
-import type { RawMessage } from '../protocol/messages.js';
 import type { Product } from '../protocol/store.js';
 import { createRng, type Rng } from './random.js';
 import {
+  deliverOverNetwork,
   DEFAULT_START_T,
   type ScenarioConfig,
   type SimTruth,
@@ -283,17 +283,8 @@ export function simulateCarts(
   }
 
   // The network: delay, a few messages late (out of order) and a few twice.
-  const net = root.fork('network');
-  const arrivals2: { at: number; i: number; msg: RawMessage }[] = [];
-  timed.forEach((m, i) => {
-    let at = m.sentAt + 2 + net.exponential(12);
-    if (net.chance(config.lateShare)) at += net.uniform(200, 2000);
-    arrivals2.push({ at, i, msg: m.msg });
-    if (net.chance(config.duplicateShare))
-      arrivals2.push({ at: at + net.uniform(5, 1500), i: i + 0.5, msg: m.msg });
-  });
-  arrivals2.sort((a, b) => a.at - b.at || a.i - b.i);
-  return { store, messages: arrivals2.map((a) => a.msg), truth, people: [], span: { from: startT, to } };
+  const messages = deliverOverNetwork(timed, root.fork('network'), config);
+  return { store, messages, truth, people: [], span: { from: startT, to } };
 }
 
 /** The basket's reading at time t: settled loads, a swinging one, the settling drift and the scale's noise. */

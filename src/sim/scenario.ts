@@ -468,16 +468,7 @@ export function runScenario(
   }
 
   // ---- 4. Network: delay, reordering within ~2 s, duplicates.
-  const net = root.fork('network');
-  const arrivals2: { at: number; i: number; msg: RawMessage }[] = [];
-  timed.forEach((m, i) => {
-    let at = m.sentAt + 2 + net.exponential(12);
-    if (net.chance(config.lateShare)) at += net.uniform(200, 2000);
-    arrivals2.push({ at, i, msg: m.msg });
-    if (net.chance(config.duplicateShare))
-      arrivals2.push({ at: at + net.uniform(5, 1500), i: i + 0.5, msg: m.msg });
-  });
-  arrivals2.sort((a, b) => a.at - b.at || a.i - b.i);
+  const delivered = deliverOverNetwork(timed, root.fork('network'), config);
 
   // ---- 5. Truth per token.
   const truth: SimTruth = { shoppers: [], visits: [], events: truthEvents.sort((a, b) => a.t - b.t) };
@@ -498,7 +489,7 @@ export function runScenario(
       exitedAt: round1(Math.max(...v.people.map((p) => p.exitAt))),
     });
   }
-  return { store, messages: arrivals2.map((a) => a.msg), truth, people, span: { from, to } };
+  return { store, messages: delivered, truth, people, span: { from, to } };
 }
 
 function drawIntent(rng: Rng, mix: ActionMix, held: number): ReachIntent {
@@ -537,3 +528,24 @@ function findLastIndex<T>(xs: readonly T[], f: (x: T) => boolean): number {
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/**
+ * The network between devices and the store: a few milliseconds of delay, a share of messages late
+ * (out of order by up to 2 s) and a share delivered twice. Returns the messages in arrival order.
+ */
+export function deliverOverNetwork(
+  timed: readonly TimedMessage[],
+  net: Rng,
+  config: Pick<ScenarioConfig, 'lateShare' | 'duplicateShare'>,
+): RawMessage[] {
+  const arrivals: { at: number; i: number; msg: RawMessage }[] = [];
+  timed.forEach((m, i) => {
+    let at = m.sentAt + 2 + net.exponential(12);
+    if (net.chance(config.lateShare)) at += net.uniform(200, 2000);
+    arrivals.push({ at, i, msg: m.msg });
+    if (net.chance(config.duplicateShare))
+      arrivals.push({ at: at + net.uniform(5, 1500), i: i + 0.5, msg: m.msg });
+  });
+  arrivals.sort((a, b) => a.at - b.at || a.i - b.i);
+  return arrivals.map((a) => a.msg);
+}
