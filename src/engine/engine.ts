@@ -149,8 +149,11 @@ class Engine implements StoreEngine {
     outputs.push(...this.stepVision(Infinity, true));
     outputs.push(...this.closeShelfChanges(Infinity));
     for (const [cartId, cart] of [...this.carts]) {
-      this.carts.delete(cartId);
-      outputs.push(...this.cartOutputs(cart.close(end)));
+      if (cart.leftAt !== null) outputs.push(...this.closeCart(cartId, cart, end));
+      else {
+        this.carts.delete(cartId);
+        outputs.push(...this.cartOutputs(cart.close(end)));
+      }
     }
     for (const visit of this.visits()) {
       if (visit.status === 'open')
@@ -257,6 +260,7 @@ class Engine implements StoreEngine {
     outputs.push(...this.closeShelfChanges(this.merge.watermark));
     for (const cart of this.carts.values())
       outputs.push(...this.cartOutputs(cart.expire(this.merge.watermark)));
+    outputs.push(...this.releaseCarts(this.merge.watermark));
     outputs.push(...this.checkPlateHealth(this.merge.watermark));
     outputs.push(...this.issueDueReceipts(this.merge.watermark));
     return outputs;
@@ -340,10 +344,10 @@ class Engine implements StoreEngine {
         }
         case 'cart-exit': {
           const cart = this.carts.get(m.deviceId);
-          if (!cart) break;
-          this.carts.delete(m.deviceId);
-          outputs.push(...this.cartOutputs(cart.close(m.payload.t)));
-          outputs.push(...this.emit({ type: 'ShopperExited', visitId: cart.visitId, t: m.payload.t }));
+          if (!cart || cart.leftAt !== null) break;
+          outputs.push(...this.cartOutputs(cart.leave(m.payload.t)));
+          // A basket that does not add up waits at the lane for a scan (see `releaseCarts`).
+          if (cart.readyToClose()) outputs.push(...this.closeCart(m.deviceId, cart));
           break;
         }
         default:
@@ -428,20 +432,53 @@ class Engine implements StoreEngine {
     return outputs;
   }
 
-  /** A shopper signed in on a cart: a cart visit begins (a second sign-in while one is open is ignored). */
+  /** Closes the carts at the exit lane whose basket now adds up, or that the lane held long enough. */
+  private releaseCarts(watermark: number): EngineOutput[] {
+    const outputs: EngineOutput[] = [];
+    for (const [cartId, cart] of [...this.carts])
+      if (cart.leftAt !== null && (cart.readyToClose() || cart.laneTimedOut(watermark)))
+        outputs.push(...this.closeCart(cartId, cart));
+    return outputs;
+  }
+
+  /** The cart's visit ends: what is still unexplained goes to review, and the shopper left at the lane. */
+  private closeCart(cartId: string, cart: CartVisit, by?: number): EngineOutput[] {
+    this.carts.delete(cartId);
+    const releasedAt = cart.releasedAt(by);
+    const t = cart.leftAt ?? releasedAt;
+    return [
+      ...this.cartOutputs(cart.close(t)),
+      ...this.emit({
+        type: 'ShopperExited',
+        visitId: cart.visitId,
+        t,
+        ...(releasedAt > t ? { releasedAt } : {}),
+      }),
+    ];
+  }
+
+  /**
+   * A shopper signed in on a cart: a cart visit begins. A second sign-in while one is open is
+   * ignored; one while the cart waits at the exit lane means the lane let it go: that visit closes.
+   */
   private cartLogin(cartId: string, t: number, token: string): EngineOutput[] {
-    if (this.carts.has(cartId)) return [];
+    const held = this.carts.get(cartId);
+    if (held && held.leftAt === null) return [];
+    const outputs = held ? this.closeCart(cartId, held, t) : [];
     const visitId = visitIdFor(`${cartId}/${token}`, t);
     this.carts.set(cartId, new CartVisit(cartId, visitId, this.products, this.byGtin));
-    return this.emit({
-      type: 'ShopperEntered',
-      visitId,
-      t,
-      token,
-      method: 'cart',
-      gateId: cartId,
-      channel: 'cart',
-    });
+    outputs.push(
+      ...this.emit({
+        type: 'ShopperEntered',
+        visitId,
+        t,
+        token,
+        method: 'cart',
+        gateId: cartId,
+        channel: 'cart',
+      }),
+    );
+    return outputs;
   }
 
   private cartOutputs(out: CartOutput): EngineOutput[] {
@@ -643,7 +680,8 @@ class Engine implements StoreEngine {
       .filter((v): v is Visit & { status: 'settling' } => v.status === 'settling')
       .sort((a, b) => a.exitedAt - b.exitedAt || (a.visitId < b.visitId ? -1 : 1));
     for (const visit of settling) {
-      const due = visit.exitedAt + this.store.settings.settleMs;
+      // A cart held at the exit lane settles from when the lane let it go.
+      const due = Math.max(visit.exitedAt, visit.releasedAt ?? -Infinity) + this.store.settings.settleMs;
       if (watermark < due) continue;
       // Only a change that began before the shopper could have walked from a shelf to the exit can be theirs.
       const lastTheirs = visit.exitedAt - this.exitWalkMs;
@@ -652,9 +690,9 @@ class Engine implements StoreEngine {
       if (held && watermark < visit.exitedAt + MAX_RECEIPT_HOLD_MS) continue;
       // The event time a live store's clock reads when the watermark passes the settle window
       // (or the last shelf change before the exit), so replay and live agree to the millisecond.
-      const settledAt = Math.min(
-        Math.max(due, this.lastChangeBefore(lastTheirs)),
-        visit.exitedAt + MAX_RECEIPT_HOLD_MS,
+      const settledAt = Math.max(
+        due,
+        Math.min(this.lastChangeBefore(lastTheirs), visit.exitedAt + MAX_RECEIPT_HOLD_MS),
       );
       const issuedAt = settledAt + this.store.settings.latenessMs;
       outputs.push(...this.emit(issueReceipt(visit, this.products, this.store.currency, issuedAt)));

@@ -239,10 +239,17 @@ export function simulateCarts(
       }
       t = Math.max(t + plan.uniform(6000, 25_000), busyUntil + 3000);
     }
-    // The cart rolls to the exit lane; the shopper unloads it a few seconds after.
+    // The cart rolls to the exit lane. An alert still open holds it there until the shopper or an
+    // attendant scans what the basket says was not scanned; then the shopper unloads it.
     const exitAt = Math.max(lastLoad, busyUntil) + plan.uniform(10_000, 25_000);
     timed.push(cartMsg(cartId, 'exit', exitAt, { gateId: exitGate }));
-    const emptyAt = exitAt + plan.uniform(3000, 8000);
+    let laneDone = exitAt;
+    for (const item of basket.filter((b) => !b.scanned)) {
+      laneDone += plan.uniform(6000, 15_000);
+      scan(laneDone, store.products.find((p) => p.sku === item.sku)!.gtin!, 'add');
+      item.scanned = true;
+    }
+    const emptyAt = laneDone + plan.uniform(3000, 8000);
     const inBasket = basket.reduce((s, b) => s + b.grams, 0);
     if (inBasket > 0) cartLoads.push({ t: emptyAt, grams: -inBasket, swingMs: 1500, settleGrams: 0 });
     cartFree.set(cartId, emptyAt + plan.uniform(5000, 15_000));

@@ -185,4 +185,118 @@ describe('a smart-cart visit', () => {
     );
     expect(receiptOf(out).lines).toEqual([]);
   });
+
+  describe('at the exit lane', () => {
+    const weigh = (from: number, to: number, grams: (t: number) => number): DeviceMessage[] => {
+      const out: DeviceMessage[] = [];
+      for (let t = from; t <= to; t += 200)
+        out.push({
+          kind: 'cart-weight',
+          storeId: 'cartstore',
+          deviceId: 'cart-7',
+          payload: { t: T0 + t + 50, grams: grams(t) },
+        });
+      return out;
+    };
+    const laneScan = (at: number, gtin: string): DeviceMessage => ({
+      kind: 'cart-scan',
+      storeId: 'cartstore',
+      deviceId: 'cart-7',
+      payload: { t: T0 + at, gtin, action: 'add' },
+    });
+    const slipped = () =>
+      cartRun(
+        [
+          { at: 5000, scan: '00071063437089', grams: 106 },
+          { at: 12_000, grams: 539 },
+        ],
+        40_000,
+      );
+    /** Outputs per message, so a test can see when something came out. */
+    const stepwise = (msgs: DeviceMessage[]) => {
+      const engine = createEngine(store);
+      const sorted = [...msgs].sort((a, b) => a.payload.t - b.payload.t);
+      return {
+        per: sorted.map((m) => ({ t: m.payload.t, out: engine.ingest(m).outputs })),
+        end: engine.finish(),
+      };
+    };
+    const exitedAt = (per: { t: number; out: EngineOutput[] }[]) =>
+      per.find((p) => p.out.some((o) => o.type === 'visit' && o.event.type === 'ShopperExited'));
+
+    it('holds a cart whose basket does not add up until the item is scanned there, then charges it without review', () => {
+      // Exit at 40.1 s; an attendant scans the flagged item at 52 s; the basket is unloaded at 60 s.
+      const msgs = [
+        ...slipped(),
+        laneScan(52_000, '00632565000012'),
+        ...weigh(40_200, 80_000, (t) => (t < 60_000 ? 645 : 0)),
+      ];
+      const { per, end } = stepwise(msgs);
+      const exited = exitedAt(per);
+      expect(exited, 'the visit closes at the lane once the scan explains the basket').toBeDefined();
+      expect(exited!.t).toBeGreaterThanOrEqual(T0 + 52_000);
+      const out = [...per.flatMap((p) => p.out), ...end];
+      const exit = out.find((o) => o.type === 'visit' && o.event.type === 'ShopperExited');
+      expect(exit).toMatchObject({ event: { t: T0 + 40_100 } });
+      const receipt = receiptOf(out);
+      expect(receipt.lines).toEqual([
+        { sku: 'chips', quantity: 1, unitPrice: 399 },
+        { sku: 'fiji-500', quantity: 1, unitPrice: 249 },
+      ]);
+      // The unloading after the exit is not a return, and the lane scan resolved the alert.
+      expect(receipt.reviewed).toBe(false);
+      // Exit to receipt counts the wait at the lane: the receipt settles from the lane scan.
+      expect(receipt.t).toBeGreaterThanOrEqual(T0 + 52_000 + 1500);
+      const alerts = alertsOf(out);
+      expect(alerts.map((a) => [a.kind, a.resolved])).toEqual([
+        ['unscanned-item', false],
+        ['unscanned-item', true],
+      ]);
+    });
+
+    it('a basket that adds up leaves at once', () => {
+      const msgs = [
+        ...cartRun([{ at: 5000, scan: '00071063437089', grams: 106 }], 30_000),
+        ...weigh(30_200, 40_000, (t) => (t < 35_000 ? 106 : 0)),
+      ];
+      const { per } = stepwise(msgs);
+      // As soon as the exit message clears the lateness window (2 s), before the unloading at 35 s.
+      expect(exitedAt(per)!.t).toBeLessThan(T0 + 30_100 + 2_500);
+    });
+
+    it('after the hold runs out the visit closes on the best guess, for an operator to review', () => {
+      const msgs = [...slipped(), ...weigh(40_200, 170_000, () => 645)];
+      const { per } = stepwise(msgs);
+      const exited = exitedAt(per);
+      expect(exited, 'the lane gives up without finish()').toBeDefined();
+      expect(exited!.t).toBeGreaterThanOrEqual(T0 + 40_100 + 120_000);
+      const out = per.flatMap((p) => p.out);
+      const receipt = receiptOf(out);
+      expect(receipt.lines.map((l) => l.sku)).toEqual(['chips', 'fiji-500']);
+      expect(receipt.reviewed).toBe(true);
+    });
+
+    it('a new sign-in on a cart held at the lane closes the held visit', () => {
+      const msgs: DeviceMessage[] = [
+        ...slipped(),
+        ...weigh(40_200, 50_000, (t) => (t < 45_000 ? 645 : 0)),
+        {
+          kind: 'cart-login',
+          storeId: 'cartstore',
+          deviceId: 'cart-7',
+          payload: { t: T0 + 50_100, token: 'shopper-2' },
+        },
+      ];
+      const out = run(msgs);
+      const entered = out.flatMap((o) =>
+        o.type === 'visit' && o.event.type === 'ShopperEntered' ? [o.event] : [],
+      );
+      expect(entered.map((e) => e.token)).toEqual(['shopper-1', 'shopper-2']);
+      const receipts = out.flatMap((o) =>
+        o.type === 'visit' && o.event.type === 'ReceiptIssued' ? [o.event] : [],
+      );
+      expect(receipts[0]!.visitId).toBe(entered[0]!.visitId);
+      expect(receipts[0]!.reviewed).toBe(true);
+    });
+  });
 });

@@ -64,6 +64,12 @@ export interface CartOptions {
   shelfWindowMs: number;
   /** A step fits a scanned item within this many standard deviations. */
   fitSigmas: number;
+  /**
+   * How long the exit lane holds a cart whose basket does not add up (ms): the shopper or an
+   * attendant scans or removes the item; after this the visit closes on the best guess and an
+   * operator decides in review.
+   */
+  laneHoldMs: number;
 }
 
 export const DEFAULT_CART_OPTIONS: CartOptions = {
@@ -73,6 +79,7 @@ export const DEFAULT_CART_OPTIONS: CartOptions = {
   doubleScanMs: 3000,
   shelfWindowMs: 120_000,
   fitSigmas: 4,
+  laneHoldMs: 120_000,
 };
 
 /** What the cart decided: ledger events and alert changes. */
@@ -92,6 +99,8 @@ export class CartVisit {
   private readonly claims: ShelfClaim[] = [];
   private readonly alerts = new Map<string, CartAlert>();
   private seq = 0;
+  /** When the cart reached the exit lane (null while shopping). */
+  private exitAt: number | null = null;
 
   constructor(
     readonly cartId: string,
@@ -124,8 +133,47 @@ export class CartVisit {
 
   /** The basket settled at a new weight. */
   step(step: BasketStep): CartOutput {
+    // At the lane the basket is being unloaded: that is not shopping.
+    if (this.exitAt !== null && step.t > this.exitAt) return { events: [], alerts: [] };
     this.steps.push({ ...step, id: this.seq++, matched: false, alerted: false });
     return this.reconcile();
+  }
+
+  /** The cart reached the exit lane at t; it stays open there until `readyToClose` or the hold runs out. */
+  leave(t: number): CartOutput {
+    this.exitAt ??= t;
+    return this.reconcile();
+  }
+
+  /** When the cart reached the exit lane, or null. */
+  get leftAt(): number | null {
+    return this.exitAt;
+  }
+
+  /**
+   * True at the lane once the basket adds up: every weight step explained by a scan and every
+   * scan by a step (a double scan counts as explained). Shelf picks not scanned do not hold the
+   * lane; they go to review at the close.
+   */
+  readyToClose(): boolean {
+    if (this.exitAt === null) return false;
+    return this.steps.every((s) => s.matched) && this.scans.every((s) => s.matched || this.isDoubleScan(s));
+  }
+
+  /**
+   * When the lane let the cart go (event time): the exit itself if there was nothing to hold for,
+   * else the last scan at the lane that made the basket add up, else the end of the hold; `by` is
+   * the event time of whatever ended the visit sooner (the next sign-in, the end of a recording).
+   */
+  releasedAt(by = Infinity): number {
+    if (this.exitAt === null) return by;
+    if (!this.readyToClose()) return Math.min(by, this.exitAt + this.opts.laneHoldMs);
+    return this.scans.reduce((last, s) => (this.atLane(s) && s.t > last ? s.t : last), this.exitAt);
+  }
+
+  /** True when the lane has held the cart as long as it may. */
+  laneTimedOut(watermark: number): boolean {
+    return this.exitAt !== null && watermark >= this.exitAt + this.opts.laneHoldMs;
   }
 
   /** A weight-sensing shelf saw this visit take something; a cart scan should confirm it. */
@@ -255,6 +303,11 @@ export class CartVisit {
     return { events, alerts: [] };
   }
 
+  /** A scan made at the exit lane. */
+  private atLane(s: Scan): boolean {
+    return this.exitAt !== null && s.t >= this.exitAt;
+  }
+
   /** A scan the basket never saw, next to a confirmed scan of the same product in the same direction. */
   private isDoubleScan(s: Scan): boolean {
     return this.scans.some(
@@ -278,9 +331,12 @@ export class CartVisit {
         (s) =>
           !s.matched &&
           s.action === action &&
-          step.t - s.t <= this.opts.pairWindowMs &&
-          s.t - step.t <=
-            (s.t + this.opts.graceMs <= watermark ? this.opts.pairWindowMs : this.opts.scanAfterStepMs),
+          (this.atLane(s)
+            ? // At the exit lane no new step comes: a scan there explains what the alert pointed at.
+              step.t <= s.t
+            : step.t - s.t <= this.opts.pairWindowMs &&
+              s.t - step.t <=
+                (s.t + this.opts.graceMs <= watermark ? this.opts.pairWindowMs : this.opts.scanAfterStepMs)),
       );
       const match = this.bestMatch(Math.abs(step.deltaGrams), step.stdGrams, open, step.t);
       if (!match) continue;

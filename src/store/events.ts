@@ -79,7 +79,14 @@ export type VisitEvent =
       shoppers: ShopperCandidate[];
     })
   | (Base & { type: 'ReviewSettled'; eventId: string; by: string; sku: string | null; quantity: number })
-  | (Base & { type: 'ShopperExited' })
+  | (Base & {
+      type: 'ShopperExited';
+      /**
+       * When the exit lane let a held cart go (event time, after t): its basket did not add up at
+       * t and the receipt waits for the lane. Absent for everyone else.
+       */
+      releasedAt?: number;
+    })
   | (Base & {
       type: 'ReceiptIssued';
       /** 1 for the receipt at the exit; a review or refund that changes it issues the next version. */

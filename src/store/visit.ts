@@ -27,7 +27,7 @@ interface VisitCommon {
 /** A visit: open while its people are inside, settling after they left, closed with its receipt. */
 export type Visit =
   | (VisitCommon & { status: 'open' })
-  | (VisitCommon & { status: 'settling'; exitedAt: number })
+  | (VisitCommon & { status: 'settling'; exitedAt: number; releasedAt?: number })
   | (VisitCommon & {
       status: 'closed';
       exitedAt: number;
@@ -90,7 +90,13 @@ export function evolveVisit(visit: Visit | null, event: VisitEvent): Visit | nul
     }
     case 'ShopperExited':
       return visit.status === 'open'
-        ? { ...visit, status: 'settling', peopleInside: 0, exitedAt: event.t }
+        ? {
+            ...visit,
+            status: 'settling',
+            peopleInside: 0,
+            exitedAt: event.t,
+            ...(event.releasedAt !== undefined ? { releasedAt: event.releasedAt } : {}),
+          }
         : visit;
     case 'ReceiptIssued':
       return {
