@@ -18,7 +18,8 @@ import { receiptRoutes } from './routes/receipts.js';
 import { storeRoutes } from './routes/store.js';
 import { visitRoutes } from './routes/visits.js';
 import { authRoutes, requireStaff, type StaffAuth } from './routes/auth.js';
-import { cartRoutes } from './routes/carts.js';
+import { cartRoutes, cartScreenRoutes } from './routes/carts.js';
+import { CartKeeper } from './cartKeeper.js';
 import { feedRoutes } from './routes/feed.js';
 import { healthRoutes } from './routes/health.js';
 import { inventoryRoutes } from './routes/inventory.js';
@@ -97,7 +98,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     2000,
     deps.extraPeople ?? null,
   );
-  app.addHook('onClose', async () => watch.close());
+  // Smart carts' screens follow the bus too: which visit is on each cart, and its alerts.
+  const keeper = new CartKeeper(deps.live.bus);
+  app.addHook('onClose', async () => {
+    watch.close();
+    keeper.close();
+  });
   const auth = deps.auth;
   if (auth) {
     await app.register(authRoutes, { auth });
@@ -118,11 +124,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(inventoryRoutes, { watch, ...guarded });
   await app.register(healthRoutes, { watch, live: deps.live, ...guarded });
   await app.register(metricsRoutes, { watch, ...guarded });
-  await app.register(cartRoutes, {
+  const cartOptions = {
     live: deps.live,
+    keeper,
     ...guarded,
     ...(deps.accountOfVisit ? { accountOfVisit: deps.accountOfVisit } : {}),
-  });
+  };
+  await app.register(cartRoutes, cartOptions);
+  await app.register(cartScreenRoutes, cartOptions);
   for (const plugin of deps.plugins ?? []) await plugin(app);
   if (deps.web !== false) await app.register(webRoutes);
   return app;

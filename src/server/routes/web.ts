@@ -13,8 +13,9 @@ export function webAppBuilt(dir = WEB_DIR): boolean {
 }
 
 /**
- * Serves the built dashboard (`/`) and shopper app (`/app`): static files with long caching for
- * hashed assets, and index.html for the app's own paths. Without a build, `/` says how to make one.
+ * Serves the built dashboard (`/`), shopper app (`/app`) and smart-cart screens (`/cart/{cartId}`):
+ * static files with long caching for hashed assets, and index.html for the app's own paths.
+ * Without a build, `/` says how to make one.
  */
 export const webRoutes: FastifyPluginAsync<{ dir?: string }> = async (app, opts) => {
   const dir = opts.dir ?? WEB_DIR;
@@ -29,4 +30,6 @@ export const webRoutes: FastifyPluginAsync<{ dir?: string }> = async (app, opts)
   app.get('/app', index);
   app.get('/app/*', index);
   app.get('/login', index);
+  app.get('/cart', index);
+  app.get('/cart/*', index);
 };

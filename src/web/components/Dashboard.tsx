@@ -6,9 +6,10 @@ import { Carts, DeviceHealth, Disputes, EventFeed, Inventory, Metrics, Receipts 
 import { ReviewQueue } from './ReviewQueue.js';
 import { StoreMap } from './StoreMap.js';
 
-type Me = { name: string; role: 'operator' | 'reviewer' };
+export type Me = { name: string; role: 'operator' | 'reviewer' };
 
-function Login({ onDone }: { onDone: (me: Me) => void }) {
+/** The staff sign-in form (the dashboard's, and a cart screen's when nobody is signed in). */
+export function Login({ onDone }: { onDone: (me: Me) => void }) {
   const [name, setName] = useState('operator');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);

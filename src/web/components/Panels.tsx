@@ -20,7 +20,7 @@ export function EventFeed({ view }: { view: FloorView }) {
   );
 }
 
-/** Each visit in the store with its cart. */
+/** Each visit in the store with its cart; a smart cart's visit links to that cart's screen. */
 export function Carts({ view, store }: { view: FloorView; store: StoreDefinition }) {
   const names = useMemo(() => new Map(store.products.map((p) => [p.sku, p.name])), [store]);
   const visits = Object.values(view.visits);
@@ -32,6 +32,11 @@ export function Carts({ view, store }: { view: FloorView; store: StoreDefinition
         {visits.map((v) => (
           <li key={v.visitId} data-testid="cart" data-visit={v.visitId}>
             <b>{v.token.slice(0, 12)}</b>{' '}
+            {view.cartOf[v.visitId] && (
+              <a href={`/cart/${encodeURIComponent(view.cartOf[v.visitId]!)}`} data-testid="cart-link">
+                {view.cartOf[v.visitId]}
+              </a>
+            )}{' '}
             <span className="muted">
               {v.status}
               {Object.keys(v.openReviews).length ? `, ${Object.keys(v.openReviews).length} in review` : ''}

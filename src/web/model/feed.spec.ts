@@ -34,6 +34,49 @@ const picked = (id: number, visitId: string, sku: string, quantity = 1): FeedMes
 });
 
 describe('the dashboard view folded from the feed', () => {
+  it('knows which smart cart a cart visit is on until the visit closes', () => {
+    const onCart: FeedMessage = {
+      id: 1,
+      at: 1001,
+      type: 'visit',
+      event: {
+        type: 'ShopperEntered',
+        visitId: 'v1',
+        t: 10,
+        token: 'tok',
+        method: 'cart',
+        gateId: 'cart-01',
+        channel: 'cart',
+      } as VisitEvent,
+    };
+    const open = [onCart, entered(2, 'v2')].reduce(applyFeed, emptyView());
+    expect(open.cartOf).toEqual({ v1: 'cart-01' });
+    const receipt = {
+      type: 'ReceiptIssued',
+      visitId: 'v1',
+      t: 40,
+      version: 1,
+      token: 'tok',
+      enteredAt: 10,
+      exitedAt: 30,
+      lines: [],
+      total: 0,
+      tax: 0,
+      currency: 'USD',
+      reviewed: false,
+    } as VisitEvent;
+    const closed = [
+      {
+        id: 3,
+        at: 1003,
+        type: 'visit',
+        event: { type: 'ShopperExited', visitId: 'v1', t: 30 } as VisitEvent,
+      },
+      { id: 4, at: 1004, type: 'visit', event: receipt },
+    ].reduce((v, m) => applyFeed(v, m as FeedMessage), open);
+    expect(closed.cartOf).toEqual({});
+  });
+
   it('given a shopper entered and picked two FIJI, the cart holds two FIJI', () => {
     const view = [entered(1, 'v1'), picked(2, 'v1', 'fiji', 2)].reduce(applyFeed, emptyView());
     expect(view.visits.v1?.cart.fiji?.quantity).toBe(2);

@@ -93,6 +93,8 @@ export interface FloorView {
   position: number;
   lines: FeedLine[];
   visits: Record<string, Visit>;
+  /** The smart cart each cart visit inside is on: visit id → cart id. */
+  cartOf: Record<string, string>;
   receipts: Record<string, ReceiptView>;
   /** Plates that changed: plate id → wall time (ms) of the change, for the map to light them. */
   litPlates: Record<string, number>;
@@ -103,6 +105,7 @@ export const emptyView = (): FloorView => ({
   position: 0,
   lines: [],
   visits: {},
+  cartOf: {},
   receipts: {},
   litPlates: {},
 });
@@ -180,6 +183,12 @@ export function applyFeed(view: FloorView, m: FeedMessage): FloorView {
       // Closed visits leave the carts panel; their receipt shows instead.
       if (v && v.status !== 'closed') next.visits[m.event.visitId] = v;
       else delete next.visits[m.event.visitId];
+      if (m.event.type === 'ShopperEntered' && m.event.channel === 'cart')
+        next.cartOf = { ...view.cartOf, [m.event.visitId]: m.event.gateId };
+      else if (!next.visits[m.event.visitId] && view.cartOf[m.event.visitId]) {
+        next.cartOf = { ...view.cartOf };
+        delete next.cartOf[m.event.visitId];
+      }
       break;
     }
     case 'shelf': {
