@@ -147,6 +147,50 @@ describe('the engine on the separation of picks', () => {
   });
 });
 
+describe('the engine on changes that are two things at once', () => {
+  const best = (shelf: ShelfEvent[]) =>
+    shelf.map((s) => s.hypotheses[0]).map((h) => `${h!.quantity}×${h!.sku}`);
+
+  it('sees a take and a put-back on neighbouring plates at the same moment as two events', () => {
+    // One shopper takes a FIJI from p4 while another puts a soap down on p5.
+    const { shelf } = visit([
+      { plateId: 'p4', at: T0 + 10_000, grams: -538 },
+      { plateId: 'p5', at: T0 + 10_000, grams: 320 },
+    ]);
+    expect(best(shelf)).toEqual(['1×fiji', '-1×soap']);
+  });
+
+  it('sees an item taken from one plate and another put on the next even when the weights cancel', () => {
+    // A Fire bag taken from p2 as one of the same weight lands on p3: the shelf's total is unchanged.
+    const { shelf } = visit([
+      { plateId: 'p2', at: T0 + 10_000, grams: -105.5 },
+      { plateId: 'p3', at: T0 + 10_000, grams: 105.5 },
+    ]);
+    expect(shelf).toHaveLength(2);
+    expect(shelf[0]!.hypotheses[0]).toMatchObject({ sku: 'fire', quantity: 1 });
+    expect(shelf[1]!.hypotheses[0]!.quantity).toBe(-1);
+  });
+
+  it('splits a grab that no single product explains: one Mild and two FIJI', () => {
+    const { events } = visit([
+      { plateId: 'p3', at: T0 + 10_000, grams: -103.6 },
+      { plateId: 'p4', at: T0 + 10_000, grams: -1076 },
+    ]);
+    expect(lines(events)).toEqual(['2×fiji', '1×mild']);
+  });
+
+  it('takes no more strays from a plate than were put there', () => {
+    // One FIJI was put back on the soap plate; 1076 g leaving it is not two of that stray.
+    const { shelf } = visit([
+      { plateId: 'p4', at: T0 + 5000, grams: -538 },
+      { plateId: 'p6', at: T0 + 10_000, grams: 538 },
+      { plateId: 'p6', at: T0 + 20_000, grams: -1076 },
+    ]);
+    expect(best(shelf).slice(0, 2)).toEqual(['1×fiji', '-1×fiji']);
+    expect(shelf[2]!.hypotheses.find((h) => h.sku === 'fiji' && h.quantity === 2)).toBeUndefined();
+  });
+});
+
 describe('the engine, given two shoppers and no cameras', () => {
   function twoShoppers() {
     const msgs: DeviceMessage[] = [

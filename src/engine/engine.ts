@@ -15,6 +15,7 @@ import { DEFAULT_PLATE_OPTIONS, PlateDetector } from '../perception/weight/plate
 import {
   measureGroup,
   restrictChange,
+  splitBySign,
   ShelfChangeGrouper,
   type MeasuredShelfChange,
 } from '../perception/weight/shelfEvents.js';
@@ -509,17 +510,15 @@ class Engine implements StoreEngine {
             ),
           ),
         ],
-        misplacedHere: measured.plates.flatMap((p) => [...(this.misplaced.get(p.plateId)?.keys() ?? [])]),
+        misplacedHere: this.straysOn(measured.plates.map((p) => p.plateId)),
       };
-      if (Math.abs(measured.deltaGrams) < this.noiseFloor(measured, context.carried)) continue;
-      const parts = explainWithSplits(
-        measured,
-        this.layout,
-        (c, ids) => restrictChange(c, ids, this.layout),
-        context,
-      );
+      const parts = splitBySign(measured, this.layout)
+        .filter((side) => Math.abs(side.deltaGrams) >= this.noiseFloor(side, context.carried))
+        .flatMap((side) =>
+          explainWithSplits(side, this.layout, (c, ids) => restrictChange(c, ids, this.layout), context),
+        );
       parts.forEach((part, i) => {
-        const suffix = parts.length > 1 ? `-${'ab'[i]}` : '';
+        const suffix = parts.length > 1 ? `-${'abcd'[i]}` : '';
         outputs.push(...this.explain(part.change, part.hypotheses, suffix));
       });
     }
@@ -552,6 +551,14 @@ class Engine implements StoreEngine {
     } else if (change.plates.some((p) => (this.misplaced.get(p.plateId)?.size ?? 0) > 0))
       lightest = this.layout.lightestGrams;
     return Number.isFinite(lightest) ? 0.4 * lightest : 0;
+  }
+
+  /** Strays on these plates: products put back where they do not belong, and how many. */
+  private straysOn(plateIds: readonly string[]): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const id of plateIds)
+      for (const [sku, n] of this.misplaced.get(id) ?? []) out.set(sku, (out.get(sku) ?? 0) + n);
+    return out;
   }
 
   /** Keeps track of strays: a put-back of a product that does not belong on the plate, and its later take. */

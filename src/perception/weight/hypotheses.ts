@@ -57,8 +57,9 @@ export function explainChange(
   for (const info of layout.shelves.get(change.shelfId) ?? [])
     for (const sku of info.skus) shelfSkus.add(sku);
   // Takes come from this shelf (or are strays put there before); put-backs may be any product.
-  const misplaced = new Set(context.misplacedHere ?? []);
-  const candidates = sign > 0 ? [...new Set([...shelfSkus, ...misplaced])] : [...layout.products.keys()];
+  const misplaced = context.misplacedHere ?? new Map<string, number>();
+  const candidates =
+    sign > 0 ? [...new Set([...shelfSkus, ...misplaced.keys()])] : [...layout.products.keys()];
   const carried = new Set(context.carried ?? []);
   const scored: { sku: string | null; quantity: number; score: number }[] = [];
   for (const sku of candidates) {
@@ -71,7 +72,13 @@ export function explainChange(
       ? normalCdf((change.along - span.from) / spread) * normalCdf((span.to - change.along) / spread)
       : 0;
     if (sign < 0) pos = Math.max(pos, opts.offShelfPrior);
-    if (misplaced.has(sku)) pos = Math.max(pos, 0.5);
+    // A take of strays where the product does not stand: no more than were put there.
+    let maxUnits = MAX_UNITS;
+    const strays = misplaced.get(sku);
+    if (strays !== undefined && pos < 0.5) {
+      pos = 0.5;
+      if (sign > 0) maxUnits = strays;
+    }
     // Weight taken from plates where the product does not stand: one item may straddle a border,
     // more than that means another product was involved (two items in one event). Put-backs may
     // land anywhere.
@@ -85,7 +92,7 @@ export function explainChange(
     // What is put back was most likely carried: products in the shoppers' carts are the likely ones.
     if (sign < 0 && carried.size > 0) pos *= carried.has(sku) ? 1 : opts.offShelfPrior;
     if (pos < 1e-9) continue;
-    for (let q = 1; q <= MAX_UNITS; q++) {
+    for (let q = 1; q <= maxUnits; q++) {
       const expected = q * product.weight.mean;
       if (expected > size * 1.5 + 50) break;
       const variance =
@@ -93,7 +100,7 @@ export function explainChange(
       const z = (size - expected) / Math.sqrt(variance);
       const density = Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI * variance);
       const prior = opts.extraUnitOdds ** (q - 1);
-      const excess = Math.max(0, outside - 0.6 * product.weight.mean);
+      const excess = Math.max(0, outside - 0.5 * product.weight.mean);
       const consistency = Math.exp(-0.5 * (excess / (0.05 * size + 5)) ** 2);
       scored.push({ sku, quantity: sign * q, score: density * pos * prior * consistency });
     }
@@ -112,8 +119,8 @@ export function explainChange(
 export interface ChangeContext {
   /** Products the shoppers present carry (their carts): a put-back is likely one of them. */
   carried?: readonly string[];
-  /** Products put back onto these plates where they do not belong, so they can be taken again. */
-  misplacedHere?: readonly string[];
+  /** Products put back onto these plates where they do not belong, and how many, so they can be taken again. */
+  misplacedHere?: ReadonlyMap<string, number>;
 }
 
 /** Standard normal cumulative distribution (Abramowitz–Stegun 7.1.26, error < 1.5e-7). */
@@ -129,7 +136,7 @@ export function normalCdf(z: number): number {
 }
 
 /** Prior odds that one shelf change is two different items taken or put back together. */
-const SPLIT_PRIOR = 0.05;
+const SPLIT_PRIOR = 0.006;
 
 /**
  * Explains a shelf change as one item group, or as two (two products in one grab), whichever the
@@ -156,7 +163,9 @@ export function explainWithSplits(
     const r = explainChange(right, layout, opts, context);
     // Both sides must be real items: a split that leaves an unexplained crumb is no better.
     if (l.hypotheses[0]?.sku === null || r.hypotheses[0]?.sku === null) continue;
-    const evidence = l.evidence * r.evidence * SPLIT_PRIOR;
+    // A split also explains how the change divides between its sides (a density per gram more than
+    // the whole's); the whole is taken as flat over that, 1/|Δ|, so the two compare in like units.
+    const evidence = l.evidence * r.evidence * SPLIT_PRIOR * Math.abs(change.deltaGrams);
     if (evidence > best.evidence) {
       best = {
         evidence,

@@ -168,6 +168,19 @@ export function restrictChange(
   };
 }
 
+/**
+ * A change whose plates moved in opposite directions is at least two things at once: something
+ * taken from some plates while something was put on others (two shoppers at one shelf, or an item
+ * slid along it). Returns the taken part and the put part, or the change itself when all its
+ * plates moved the same way.
+ */
+export function splitBySign(change: MeasuredShelfChange, layout: ShelfLayout): MeasuredShelfChange[] {
+  const down = change.plates.filter((p) => p.deltaGrams < 0).map((p) => p.plateId);
+  const up = change.plates.filter((p) => p.deltaGrams > 0).map((p) => p.plateId);
+  if (down.length === 0 || up.length === 0) return [change];
+  return [restrictChange(change, down, layout), restrictChange(change, up, layout)];
+}
+
 /** The plate info of a shelf change's main plate. */
 export function mainPlate(change: MeasuredShelfChange, layout: ShelfLayout): PlateInfo {
   return layout.plates.get(change.mainPlateId)!;
