@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { benchAccuracy, benchSpeed } from '../../eval/bench.js';
+import { benchLive, type LiveTarget } from '../../eval/liveBench.js';
 import { WalkoutError } from '../../protocol/errors.js';
 import { SCENARIO_NAMES, type ScenarioName } from '../../sim/scenarios.js';
 import { progress } from '../io.js';
@@ -29,11 +30,55 @@ function parseScenarios(list: string | undefined, fallback: readonly ScenarioNam
 const cell = (v: number | null | undefined, digits = 4) =>
   v === null || v === undefined ? '—' : String(Number(v.toFixed(digits)));
 
-/** `walkout bench accuracy|speed`. */
+interface LiveOptions {
+  json?: boolean;
+  scenario: string;
+  seed: string;
+  minutes?: string;
+  timeout: string;
+  url?: string;
+  mqtt?: string;
+  operatorKey?: string;
+}
+
+/** Checks the options of `bench live` and says where the store is. */
+function liveTarget(opts: LiveOptions): LiveTarget {
+  const given = [opts.url, opts.mqtt, opts.operatorKey].filter((v) => v !== undefined).length;
+  if (given === 0)
+    return {
+      kind: 'child',
+      cli: { execPath: process.execPath, args: [...process.execArgv, process.argv[1]!] },
+    };
+  if (given < 3)
+    throw new WalkoutError(
+      'WO_INPUT_INVALID',
+      '--url, --mqtt and --operator-key go together (the banner of `walkout start` prints all three)',
+    );
+  return {
+    kind: 'running',
+    url: opts.url!.replace(/\/+$/, '').replace(/\/api$/, ''),
+    mqttUrl: opts.mqtt!,
+    operatorKey: opts.operatorKey!,
+  };
+}
+
+function numberOption(value: string, flag: string, min: number, max: number, integer = false): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n)))
+    throw new WalkoutError(
+      'WO_INPUT_INVALID',
+      `${flag} "${value}": expected a${integer ? ' whole' : ''} number ${min}–${max}`,
+    );
+  return n;
+}
+
+/** `walkout bench accuracy|speed|live`. */
 export function registerBench(program: Command): void {
   const bench = program
     .command('bench')
-    .description('benchmarks: accuracy over the simulator suites and real recordings, and replay speed');
+    .description(
+      'benchmarks: accuracy over the simulator suites and real recordings, replay speed, live receipt latency',
+    );
   bench
     .command('accuracy')
     .description('replay and score every scenario suite, plus the real recordings in ../shared/datasets')
@@ -116,6 +161,76 @@ export function registerBench(program: Command): void {
           `${(s.weightCpuShare * 100).toFixed(2)}%`,
           String(s.simulatedSeconds),
         ]),
+      );
+    });
+  bench
+    .command('live')
+    .description(
+      'play a scenario at real time into a live store (a child `walkout start`, or --url/--mqtt of a running one), every shopper a real account; exit → receipt on the live channel',
+    )
+    .option('--json', 'print one JSON object')
+    .option(
+      '--scenario <name>',
+      `one of ${SCENARIO_NAMES.filter((n) => n !== 'carts').join(', ')}`,
+      'standard',
+    )
+    .option('--seed <n>', 'simulation seed', '1')
+    .option('--minutes <n>', 'only the shoppers entering in the first n minutes (default: all)')
+    .option('--timeout <s>', 'seconds after an exit before a receipt counts as missing', '60')
+    .option('--url <http>', 'measure an already running store: its HTTP base (http://host:port)')
+    .option('--mqtt <url>', 'with --url: the MQTT broker the store listens to')
+    .option('--operator-key <key>', 'with --url: the gate/operator key the store printed')
+    .action(async (opts: LiveOptions) => {
+      if (!(SCENARIO_NAMES as readonly string[]).includes(opts.scenario) || opts.scenario === 'carts')
+        throw new WalkoutError(
+          'WO_INPUT_INVALID',
+          `--scenario "${opts.scenario}": expected one of ${SCENARIO_NAMES.filter((n) => n !== 'carts').join(', ')} (carts enter by cart sign-in, not the gate)`,
+        );
+      const result = await benchLive({
+        scenario: opts.scenario,
+        seed: numberOption(opts.seed, '--seed', 0, 2 ** 31, true),
+        ...(opts.minutes !== undefined
+          ? { minutes: numberOption(opts.minutes, '--minutes', 0.1, 1000) }
+          : {}),
+        timeoutMs: numberOption(opts.timeout, '--timeout', 1, 3600) * 1000,
+        target: liveTarget(opts),
+        progress,
+      });
+      if (opts.json) {
+        console.log(JSON.stringify(result));
+        return;
+      }
+      if (result.missingButIssued > 0)
+        console.error(`live: ${result.missingButIssued} missing receipts were issued but never came live`);
+      printTable(
+        [
+          'scenario',
+          'visits',
+          'delivered',
+          'missing (late)',
+          'early',
+          'extra',
+          'p50 ms',
+          'p99 ms',
+          'max ms',
+          'issue p99 ms',
+          'lag ms',
+        ],
+        [
+          [
+            `${result.scenario} seed ${result.seed}${result.minutes === null ? '' : ` (${result.minutes} min)`}`,
+            String(result.count),
+            String(result.delivered),
+            `${result.missing} (${result.late})`,
+            String(result.early),
+            String(result.extra),
+            cell(result.p50Ms, 0),
+            cell(result.p99Ms, 0),
+            cell(result.maxMs, 0),
+            cell(result.issueP99Ms, 0),
+            String(result.playLagMaxMs),
+          ],
+        ],
       );
     });
 }
