@@ -68,6 +68,8 @@ const track = (
   velocity: [0, 0, 0],
   leftWrist: null,
   rightWrist: null,
+  stature: null,
+  recentStature: null,
   bornAt,
   bornPlace: [born[0], born[1], 1],
   lastSeenAt,
@@ -113,13 +115,55 @@ describe('identity from the gate', () => {
       visits,
       9000,
     );
-    // t1 is lost at (5,5); a new track appears a second later close by.
+    // t1 is lost at (5,5); a new track appears a second later close by (no stature is known).
     id.update(
-      [track('t2', 2500, [1.5, 0.5], [2, 6], 10_000), track('t9', 10_000, [5.4, 5.2])],
+      [track('t2', 2500, [1.5, 0.5], [2, 6], 10_000), { ...track('t9', 10_000, [5.4, 5.2]), hits: 30 }],
       visits,
       10_500,
     );
     expect(id.sessionOf('t9')).toBe('a');
+  });
+
+  it('lets someone queueing before their own scan wait for it, not join the scan before', () => {
+    const id = new TrackIdentity(store);
+    const a = visit('a', 1000);
+    id.update([track('t1', 2000, [1, 0.5])], [a], 3000);
+    // t2 is at the gate 10 s before anyone else scans: it is nobody's yet.
+    id.update([track('t1', 2000, [1, 0.5], [5, 5]), track('t2', 5000, [1.5, 0.4])], [a], 6000);
+    expect(id.sessionOf('t2')).toBeNull();
+    const b = visit('b', 12_000);
+    id.update(
+      [track('t1', 2000, [1, 0.5], [5, 5]), track('t2', 5000, [1.5, 0.4], [1.4, 0.6])],
+      [a, b],
+      12_500,
+    );
+    expect(['t1', 't2'].map((t) => id.sessionOf(t))).toEqual(['a', 'b']);
+  });
+
+  it('names a track born mid-store by its stature, not by where someone was lost', () => {
+    const id = new TrackIdentity(store);
+    const visits = [visit('a', 1000), visit('b', 1500)];
+    const tall = { stature: 1.86, recentStature: 1.86 };
+    const short = { stature: 1.6, recentStature: 1.6 };
+    id.update(
+      [
+        { ...track('t1', 2000, [1, 0.5]), ...short },
+        { ...track('t2', 2500, [1.5, 0.5]), ...tall },
+      ],
+      visits,
+      3000,
+    );
+    id.update(
+      [
+        { ...track('t1', 2000, [1, 0.5], [5, 5], 9000), ...short },
+        { ...track('t2', 2500, [1.5, 0.5], [8, 6], 9000), ...tall },
+      ],
+      visits,
+      9000,
+    );
+    // Both are lost; the new track appears where the short one was, but is tall.
+    id.update([{ ...track('t9', 10_000, [5.3, 5.1]), stature: 1.85, recentStature: 1.85 }], visits, 10_500);
+    expect(id.sessionOf('t9')).toBe('b');
   });
 
   it('picks, of several visits, the one whose person stands at the exit', () => {

@@ -69,6 +69,26 @@ describe('a track through its life', () => {
     expect(back.born).toEqual([]);
   });
 
+  it('does not stitch someone the store says is someone else (mayRevive)', () => {
+    const s = createTrackerState();
+    s.mayRevive = (_lost, cand) => cand.centre[0] < 3;
+    walk(s, 0, 1000, 100, 1, 1);
+    stepTracks(s, [], 4100);
+    const other = stepTracks(s, [at(4500, 3.6, 2)], 4500);
+    expect(other.revived).toEqual([]);
+    expect(other.born.map((t) => t.id)).toEqual(['track-2']);
+  });
+
+  it('weighs what positions do not show when two people are near (matchPenalty)', () => {
+    // Two people 0.3 m apart; the candidate sits nearer track-1 but the penalty says it is track-2.
+    const s = createTrackerState({ spawnClearanceM: 0.1 });
+    for (let t = 0; t <= 500; t += 100) stepTracks(s, [at(t, 1, 2), at(t, 1.3, 2)], t);
+    const [one, two] = s.tracks;
+    s.matchPenalty = (track, cand) => (cand.sourceKey === 'tall' && track === one ? Infinity : 0);
+    const step = stepTracks(s, [at(600, 1.1, 2, { sourceKey: 'tall' })], 600);
+    expect(step.assignment[0]).toBe(two);
+  });
+
   it('does not stitch someone far from where the lost person could be', () => {
     const s = createTrackerState();
     walk(s, 0, 1000, 100, 1, 0);

@@ -114,6 +114,16 @@ export interface TrackerState {
   options: TrackingOptions;
   /** Since when (ms) each pair of live tracks ("idA|idB") has been within `mergeM`. */
   closeSince: Map<string, number>;
+  /**
+   * What the tracker cannot know: whether a lost track may be revived by this candidate (the store
+   * knows its doors, and the person's stature). Absent: any may.
+   */
+  mayRevive?: (lost: Track, cand: PersonCandidate) => boolean;
+  /**
+   * Extra distance (m) between a track and a candidate from what positions do not show (stature);
+   * Infinity rules the pair out. Absent: none.
+   */
+  matchPenalty?: (track: Track, cand: PersonCandidate) => number;
 }
 
 /** What one step changed. */
@@ -224,7 +234,9 @@ export function stepTracks(
       // Nearer of the prediction and the last sighting: the person may have stopped.
       const lx = cand.centre[0] - tr.centre[0]!;
       const ly = cand.centre[1] - tr.centre[1]!;
-      const d = Math.sqrt(Math.min(dx * dx + dy * dy, lx * lx + ly * ly) + dz * dz);
+      const d =
+        Math.sqrt(Math.min(dx * dx + dy * dy, lx * lx + ly * ly) + dz * dz) +
+        (state.matchPenalty?.(tr, cand) ?? 0);
       const hinted =
         (cand.trackHint !== null && cand.trackHint === tr.id) ||
         (cand.sourceKey !== null && cand.sourceKey === tr.sourceKey)
@@ -265,7 +277,7 @@ export function stepTracks(
       predictCentre(tr, cand.t, pred, tau);
       const d = Math.hypot(cand.centre[0] - pred[0]!, cand.centre[1] - pred[1]!);
       const gate = o.gateM + o.stitchSpeed * gap;
-      if (d <= gate && d < bestD) {
+      if (d <= gate && d < bestD && (state.mayRevive?.(tr, cand) ?? true)) {
         best = k;
         bestD = d;
       }

@@ -10,6 +10,15 @@
  * is reported from its first instant on.
  */
 import { COCO_JOINTS } from '../../protocol/ids.js';
+import { StatureEstimate, statureOf } from './stature.js';
+import { distanceToPolygon } from '../geometry.js';
+
+/** A single sighting's stature may differ this much (m) from a lost track's and still be that person. */
+const STATURE_REVIVE_M = 0.2;
+/** Metres of matching distance per metre of stature difference (a tall and a short person crossing). */
+const STATURE_WEIGHT = 4;
+/** Sightings before a track's stature is trusted for matching. */
+const STATURE_MATCH_SAMPLES = 10;
 import type { CameraPoses, TrackerPeople } from '../../protocol/messages.js';
 import type { PeopleFrame } from '../../protocol/results.js';
 import type { Box, StoreDefinition } from '../../protocol/store.js';
@@ -122,6 +131,10 @@ export interface TrackView {
   velocity: Vec3;
   leftWrist: Vec3 | null;
   rightWrist: Vec3 | null;
+  /** Stature from bone lengths over the track's life (m), or null before enough sightings. */
+  stature: number | null;
+  /** The same over the last couple of seconds: a track that jumped to another person shows it here. */
+  recentStature: number | null;
   bornAt: number;
   bornPlace: Vec3;
   lastSeenAt: number;
@@ -262,6 +275,32 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
   // Observations live for one instant only, so their buffers are pooled across instants.
   const obsPool: PoseObservation[] = [];
   const boneLengths = new Map<string, Float64Array>();
+  const statures = new Map<string, StatureEstimate>();
+  const exits = store.zones.filter((z) => z.kind === 'exit').map((z) => z.polygon);
+  const entries = store.zones.filter((z) => z.kind === 'entry').map((z) => z.polygon);
+  const near = (zones: [number, number][][], p: ArrayLike<number>, m: number) =>
+    zones.some((z) => distanceToPolygon([p[0]!, p[1]!], z) <= m);
+  const candStature = new WeakMap<PersonCandidate, number | null>();
+  const statureOfCand = (cand: PersonCandidate) => {
+    let h = candStature.get(cand);
+    if (h === undefined) candStature.set(cand, (h = statureOf(cand.joints, cand.mask)));
+    return h;
+  };
+  tracker.matchPenalty = (tr, cand) => {
+    const was = statures.get(tr.id)?.value(STATURE_MATCH_SAMPLES);
+    const now = statureOfCand(cand);
+    if (was === null || was === undefined || now === null) return 0;
+    const dh = Math.abs(was - now);
+    return dh > STATURE_REVIVE_M ? Infinity : STATURE_WEIGHT * dh;
+  };
+  tracker.mayRevive = (lost, cand) => {
+    // Someone lost at an exit left; someone appearing at the entry came in.
+    if (near(exits, lost.centre, 0.8) || near(entries, cand.centre, 0.3)) return false;
+    // Bones do not change: a candidate of another stature is another person.
+    const was = statures.get(lost.id)?.value();
+    const now = statureOfCand(cand);
+    return was === null || was === undefined || now === null || Math.abs(was - now) <= STATURE_REVIVE_M;
+  };
   const point = new Float64Array(3);
   const priorBuf: Float64Array[] = [];
 
@@ -571,6 +610,16 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
   function finishInstant(t: number, candidates: PersonCandidate[]): void {
     processedUpTo = Math.max(processedUpTo, t);
     stepTracks(tracker, candidates, t);
+    for (const tr of tracker.tracks) {
+      if (tr.lastSeenAt !== t) continue;
+      let seen = 0;
+      for (let j = 0; j < 17; j++) if (tr.jointT[j] === t) seen |= 1 << j;
+      const h = statureOf(tr.joints, seen);
+      if (h === null) continue;
+      let est = statures.get(tr.id);
+      if (!est) statures.set(tr.id, (est = new StatureEstimate()));
+      est.add(h);
+    }
     const entries: FrameEntry[] = [];
     const holdMs = naive ? 0 : o.jointHoldMs;
     for (const tr of tracker.tracks) {
@@ -661,6 +710,9 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
     for (const [id, h] of history) {
       if (processedUpTo - h.track.lastSeenAt > o.historyMs) history.delete(id);
     }
+    for (const id of statures.keys())
+      if (!tracker.tracks.some((tr) => tr.id === id) && !tracker.lost.some((tr) => tr.id === id))
+        statures.delete(id);
     return out;
   }
 
@@ -674,6 +726,8 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
         velocity: vec(tr.velocity, 0),
         leftWrist: tr.jointT[LW]! > -Infinity ? vec(tr.joints, LW * 3) : null,
         rightWrist: tr.jointT[RW]! > -Infinity ? vec(tr.joints, RW * 3) : null,
+        stature: statures.get(tr.id)?.value() ?? null,
+        recentStature: statures.get(tr.id)?.recent() ?? null,
         bornAt: tr.bornAt,
         bornPlace: [...tr.bornPlace],
         lastSeenAt: tr.lastSeenAt,
