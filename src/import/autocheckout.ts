@@ -18,7 +18,7 @@ import type { RawMessage } from '../protocol/messages.js';
 import type { Truth } from '../protocol/results.js';
 import type { StoreDefinitionInput } from '../protocol/store.js';
 import { topicFor } from '../protocol/topics.js';
-import { integerCell, numberCell, parseCsv, textCell, cellError, type CsvTable } from './csv.js';
+import { cellError, clip, integerCell, numberCell, parseCsv, textCell, type CsvTable } from './csv.js';
 
 // ---------------------------------------------------------------------------------------------
 // Inputs and outputs
@@ -168,7 +168,7 @@ function readProducts(text: string): ProductRow[] {
     if (name.length > 200) cellError(table, row, 'name', 'expected a name of at most 200 characters');
     const barcode = textCell(table, row, 'barcode');
     if (barcode !== '' && !/^[0-9]{1,64}$/.test(barcode)) {
-      cellError(table, row, 'barcode', `expected digits or an empty cell, got "${barcode.slice(0, 40)}"`);
+      cellError(table, row, 'barcode', `expected digits or an empty cell, got "${clip(barcode)}"`);
     }
     const price = numberCell(table, row, 'price');
     if (price < 0) cellError(table, row, 'price', `expected a price of 0 or more, got ${price}`);

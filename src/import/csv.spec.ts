@@ -79,6 +79,14 @@ describe('parseCsv', () => {
     expect(() => parseCsv('', 'w.csv', ['a'])).toThrow(/^w\.csv line 1: empty file/);
   });
 
+  it('keeps the reason on one line when the bad cell was quoted across lines', () => {
+    const table = parseCsv('a,b\n"open,1\n#",2\n', 'q.csv', ['a', 'b']);
+    const row = table.rows[0]!;
+    expect(() => numberCell(table, row, 'a')).toThrow(
+      'q.csv line 2: column a: expected a number, got "open,1\\n#"',
+    );
+  });
+
   it('reads numbers strictly and names file, line and column of a bad one', () => {
     const table = parseCsv('a,b,c\n1.5e3, -2 ,x\nNaN,1e999,3.5\n', 'n.csv', ['a', 'b', 'c']);
     const [r1, r2] = table.rows as [NonNullable<(typeof table.rows)[0]>, NonNullable<(typeof table.rows)[0]>];

@@ -156,6 +156,8 @@ export function cellError(table: CsvTable, row: CsvRow, column: string, what: st
   fail(table.file, row.line, `column ${column}: ${what}`);
 }
 
-function clip(s: string): string {
-  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+/** A cell as it may appear in a one-line reason: line breaks of a quoted cell shown as \n, long ones cut. */
+export function clip(s: string): string {
+  const one = s.replace(/\r/g, '\\r').replace(/\n/g, '\\n');
+  return one.length > 40 ? `${one.slice(0, 37)}...` : one;
 }
