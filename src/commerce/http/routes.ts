@@ -14,6 +14,7 @@ import { receiptHtml } from '../receipts/html.js';
 import type { LiveReceipts } from '../receipts/live.js';
 import { receiptPdf } from '../receipts/pdf.js';
 import type { Receipt } from '../types.js';
+import { openEventStream } from '../../adapters/http/eventStream.js';
 
 /** Options of the commerce plugin: the money side built by `createCommerce`, its live hub, and the operator key. */
 export interface CommerceRoutesOptions {
@@ -278,14 +279,7 @@ export const commerceRoutes: FastifyPluginAsyncZod<CommerceRoutesOptions> = asyn
     async (req, reply) => {
       const accountId = shopper(req);
       const since = (req.headers['last-event-id'] as string | undefined) ?? req.query.since;
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
+      const res = openEventStream(reply);
       const send = (r: Receipt) =>
         res.write(
           `id: ${r.id}\nevent: receipt\ndata: ${JSON.stringify({ receipt: r, sentAt: Date.now() })}\n\n`,

@@ -9,6 +9,7 @@ import { problem, sendProblem } from '../problems.js';
 import { Problem } from '../schemas.js';
 import { requireStaff, type StaffAuth } from './auth.js';
 import type { CartLine } from '../../store/visit.js';
+import { openEventStream } from '../../adapters/http/eventStream.js';
 
 export interface CartRoutesOptions {
   live: LiveStore;
@@ -169,14 +170,7 @@ export const cartScreenRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = async 
       const { cartId } = req.params;
       const first = await readCart(req, opts, cartId);
       if ('problem' in first) return sendProblem(reply, first.problem);
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
+      const res = openEventStream(reply);
       res.write('retry: 1000\n\n');
       let last = JSON.stringify(first.screen);
       res.write(`data: ${last}\n\n`);

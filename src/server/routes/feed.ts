@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireStaff, type StaffAuth } from './auth.js';
 import type { FeedEntry, StoreWatch } from './watch.js';
+import { openEventStream } from '../../adapters/http/eventStream.js';
 
 export interface FeedRoutesOptions {
   watch: StoreWatch;
@@ -44,14 +45,7 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedRoutesOptions> = async (app, 
     },
     async (req, reply) => {
       const since = parseLastEventId(req.headers['last-event-id'] ?? req.query.since);
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
+      const res = openEventStream(reply);
       res.write('retry: 1000\n\n');
       const backlog = watch.since(since);
       if (!backlog.complete) res.write('event: reset\ndata: {}\n\n');
