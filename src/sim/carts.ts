@@ -12,6 +12,7 @@ import type { Product } from '../protocol/store.js';
 import { createRng, type Rng } from './random.js';
 import {
   deliverOverNetwork,
+  deviceMessages,
   DEFAULT_START_T,
   type ScenarioConfig,
   type SimTruth,
@@ -151,18 +152,7 @@ export function simulateCarts(
   const firstUse = new Map<string, number>();
   const clockOffset = new Map(cartIds.map((c) => [c, plan.uniform(-20, 20)]));
   const timed: TimedMessage[] = [];
-  const cartMsg = (
-    cartId: string,
-    leaf: string,
-    trueT: number,
-    payload: Record<string, unknown>,
-  ): TimedMessage => ({
-    sentAt: trueT,
-    msg: {
-      topic: `${prefix}/carts/${cartId}/${leaf}`,
-      payload: { t: round1(trueT + clockOffset.get(cartId)!), ...payload },
-    },
-  });
+  const cartMsg = deviceMessages(prefix, 'carts', clockOffset);
   const truth: SimTruth & { carts: CartTruth } = {
     shoppers: [],
     visits: [],

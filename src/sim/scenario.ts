@@ -411,18 +411,7 @@ export function runScenario(
   // Gate controllers keep NTP time within ±20 ms.
   const gateOffset = new Map(store.gates.map((g) => [g.id, gateRng.uniform(-20, 20)]));
   const prefix = `walkout/v1/${store.id}`;
-  const gateMsg = (
-    gate: string,
-    leaf: string,
-    trueT: number,
-    payload: Record<string, unknown>,
-  ): TimedMessage => ({
-    sentAt: trueT,
-    msg: {
-      topic: `${prefix}/gates/${gate}/${leaf}`,
-      payload: { t: round1(trueT + (gateOffset.get(gate) ?? 0)), ...payload },
-    },
-  });
+  const gateMsg = deviceMessages(prefix, 'gates', gateOffset);
   for (const v of visits) {
     timed.push(
       gateMsg(v.gate, 'scan', v.scanAt, {
@@ -528,6 +517,24 @@ function findLastIndex<T>(xs: readonly T[], f: (x: T) => boolean): number {
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/**
+ * Makes one family's device messages (`{prefix}/{family}/{id}/{leaf}`), sent at the true time and
+ * stamped with the device's own clock (its offset from true time, ms).
+ */
+export function deviceMessages(
+  prefix: string,
+  family: 'gates' | 'carts',
+  clockOffset: ReadonlyMap<string, number>,
+) {
+  return (id: string, leaf: string, trueT: number, payload: Record<string, unknown>): TimedMessage => ({
+    sentAt: trueT,
+    msg: {
+      topic: `${prefix}/${family}/${id}/${leaf}`,
+      payload: { t: round1(trueT + (clockOffset.get(id) ?? 0)), ...payload },
+    },
+  });
+}
 
 /**
  * The network between devices and the store: a few milliseconds of delay, a share of messages late
