@@ -164,6 +164,20 @@ class Engine implements StoreEngine {
     return outputs;
   }
 
+  /** A shelf item booked for certain by a review: taken (quantity > 0) or given back (< 0). */
+  private bookDecided(visitId: string, t: number, eventId: string, sku: string, quantity: number) {
+    const base = {
+      visitId,
+      t,
+      eventId,
+      sku,
+      quantity: Math.abs(quantity),
+      confidence: 1,
+      source: 'shelf' as const,
+    };
+    return this.emit(quantity > 0 ? { type: 'ItemPicked', ...base } : { type: 'ItemReturned', ...base });
+  }
+
   settleReview(decision: ReviewDecision): EngineOutput[] {
     const visit = [...this.visitsById.values()].find((v) => decision.eventId in v.openReviews);
     if (!visit) return [];
@@ -172,18 +186,13 @@ class Engine implements StoreEngine {
     // Undo the store's own guess, then book what the reviewer decided.
     const guess = this.charges.get(decision.eventId);
     if (guess) {
-      const base = {
-        visitId: guess.visitId,
-        t: decision.t,
-        eventId: `${decision.eventId}-undo`,
-        sku: guess.sku,
-        quantity: Math.abs(guess.quantity),
-        confidence: 1,
-        source: 'shelf' as const,
-      };
       outputs.push(
-        ...this.emit(
-          guess.quantity > 0 ? { type: 'ItemReturned', ...base } : { type: 'ItemPicked', ...base },
+        ...this.bookDecided(
+          guess.visitId,
+          decision.t,
+          `${decision.eventId}-undo`,
+          guess.sku,
+          -guess.quantity,
         ),
       );
       changed.add(guess.visitId);
@@ -194,18 +203,13 @@ class Engine implements StoreEngine {
       decision.quantity !== 0 &&
       this.visitsById.has(decision.visitId)
     ) {
-      const base = {
-        visitId: decision.visitId,
-        t: decision.t,
-        eventId: `${decision.eventId}-settled`,
-        sku: decision.sku,
-        quantity: Math.abs(decision.quantity),
-        confidence: 1,
-        source: 'shelf' as const,
-      };
       outputs.push(
-        ...this.emit(
-          decision.quantity > 0 ? { type: 'ItemPicked', ...base } : { type: 'ItemReturned', ...base },
+        ...this.bookDecided(
+          decision.visitId,
+          decision.t,
+          `${decision.eventId}-settled`,
+          decision.sku,
+          decision.quantity,
         ),
       );
       changed.add(decision.visitId);
