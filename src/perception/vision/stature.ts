@@ -45,11 +45,16 @@ const RECENT = 20;
 /** A track's stature over time: the median of all its samples, and of its recent ones. */
 export class StatureEstimate {
   private readonly samples: number[] = [];
+  // The tracker asks for the medians once per nearby candidate and instant: keep them until the next sample.
+  private whole: number | null = null;
+  private latest: number | null = null;
 
   /** Adds one instant's estimate. */
   add(stature: number): void {
     this.samples.push(stature);
     if (this.samples.length > KEEP) this.samples.shift();
+    this.whole = null;
+    this.latest = null;
   }
 
   get count(): number {
@@ -58,12 +63,14 @@ export class StatureEstimate {
 
   /** The median of every sample kept, or null before `min` samples. */
   value(min = 5): number | null {
-    return this.samples.length < min ? null : median(this.samples);
+    if (this.samples.length < min) return null;
+    return (this.whole ??= median(this.samples));
   }
 
   /** The median of the newest samples, or null before `min` of them. */
   recent(min = 5): number | null {
-    return this.samples.length < min ? null : median(this.samples.slice(-RECENT));
+    if (this.samples.length < min) return null;
+    return (this.latest ??= median(this.samples.slice(-RECENT)));
   }
 }
 
