@@ -57,10 +57,6 @@ export class StatureEstimate {
     this.latest = null;
   }
 
-  get count(): number {
-    return this.samples.length;
-  }
-
   /** The median of every sample kept, or null before `min` samples. */
   value(min = 5): number | null {
     if (this.samples.length < min) return null;
