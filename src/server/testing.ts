@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import type { RawMessage } from '../protocol/messages.js';
 import { topicFor } from '../protocol/topics.js';
 
@@ -39,4 +40,50 @@ export function scriptedVisit(
 export function manualClock(start = 1_700_000_000_000): { now: () => number; advance: (ms: number) => void } {
   let t = start;
   return { now: () => t, advance: (ms) => (t += ms) };
+}
+
+/** Signs a member of staff in (the demo staff's password is their name); returns the auth header. */
+export async function staffHeaders(app: FastifyInstance, name: string): Promise<Record<string, string>> {
+  const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { name, password: name } });
+  return { authorization: `Bearer ${(res.json() as { token: string }).token}` };
+}
+
+/**
+ * Reads a Server-Sent Events endpoint of the app over a real port until `until` holds (or 5 s
+ * pass); `whileOpen` runs once, after the first `data:` line came. Returns the non-empty lines.
+ */
+export async function readEventStream(
+  app: FastifyInstance,
+  path: string,
+  headers: Record<string, string>,
+  until: (lines: string[]) => boolean,
+  whileOpen: () => Promise<void> = async () => {},
+): Promise<string[]> {
+  const address = app.server.listening
+    ? `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+    : await app.listen({ port: 0, host: '127.0.0.1' });
+  const controller = new AbortController();
+  const res = await fetch(`${address}${path}`, { headers, signal: controller.signal });
+  if (res.status !== 200) throw new Error(`${path} answered ${res.status}`);
+  if (res.headers.get('content-type') !== 'text/event-stream')
+    throw new Error(`${path} is not an event stream: ${res.headers.get('content-type')}`);
+  const reader = res.body!.getReader();
+  const lines: string[] = [];
+  let text = '';
+  let acted = false;
+  const deadline = Date.now() + 5000;
+  while (!until(lines) && Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+    const parts = text.split('\n');
+    text = parts.pop()!;
+    lines.push(...parts.filter((l) => l.length > 0));
+    if (!acted && lines.some((l) => l.startsWith('data:'))) {
+      acted = true;
+      await whileOpen();
+    }
+  }
+  controller.abort();
+  return lines;
 }

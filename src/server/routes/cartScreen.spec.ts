@@ -11,7 +11,7 @@ import { orderAlerts, type CartScreen } from '../cartScreen.js';
 import type { CartAlert } from '../../store/cartVisit.js';
 import { basketReadings, byTime, cartMessage } from '../cartTesting.js';
 import { openLiveStore } from '../liveStore.js';
-import { manualClock } from '../testing.js';
+import { manualClock, readEventStream, staffHeaders } from '../testing.js';
 import { DEMO_STAFF, staffAuth } from './auth.js';
 
 const store = parseStoreDefinition(cartStore().definition);
@@ -52,14 +52,7 @@ async function build(database = openDatabase(tempSqliteUrl()), clock = manualClo
     await close();
     await db.close();
   });
-  const login = async (name: string) => {
-    const res = await app.inject({
-      method: 'POST',
-      url: '/api/auth/login',
-      payload: { name, password: name },
-    });
-    return { authorization: `Bearer ${(res.json() as { token: string }).token}` };
-  };
+  const login = (name: string) => staffHeaders(app, name);
   let newest = { t: -Infinity, wall: clock.now() };
   /** The store's event-time clock now: the newest message's time plus the wall time since. */
   const eventNow = () => (Number.isFinite(newest.t) ? newest.t + clock.now() - newest.wall : clock.now());
@@ -253,39 +246,24 @@ describe('the order of alerts', () => {
   });
 });
 
-/** Reads an SSE response until `until` holds (or 5 s pass); returns the screens sent. */
+/** Reads the cart's live screen until `until` holds (or 5 s pass); returns the screens sent. */
 async function readScreens(
   app: FastifyInstance,
   headers: Record<string, string>,
   until: (screens: CartScreen[]) => boolean,
   whileOpen: () => Promise<void> = async () => {},
 ): Promise<CartScreen[]> {
-  const address = app.server.listening
-    ? `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
-    : await app.listen({ port: 0, host: '127.0.0.1' });
-  const controller = new AbortController();
-  const res = await fetch(`${address}/api/carts/${CART}/live`, { headers, signal: controller.signal });
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toBe('text/event-stream');
-  const reader = res.body!.getReader();
-  const screens: CartScreen[] = [];
-  let text = '';
-  let acted = false;
-  const deadline = Date.now() + 5000;
-  while (!until(screens) && Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-    const parts = text.split('\n');
-    text = parts.pop()!;
-    for (const l of parts) if (l.startsWith('data: ')) screens.push(JSON.parse(l.slice(6)) as CartScreen);
-    if (!acted && screens.length > 0) {
-      acted = true;
-      await whileOpen();
-    }
-  }
-  controller.abort();
-  return screens;
+  const screensOf = (lines: string[]) =>
+    lines.filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)) as CartScreen);
+  return screensOf(
+    await readEventStream(
+      app,
+      `/api/carts/${CART}/live`,
+      headers,
+      (lines) => until(screensOf(lines)),
+      whileOpen,
+    ),
+  );
 }
 
 describe('GET /api/carts/{cartId}/live', () => {

@@ -7,7 +7,7 @@ import { tempSqliteUrl } from '../../adapters/sql/testing.js';
 import { buildApp } from '../app.js';
 import { memoryBus } from '../bus.js';
 import { openLiveStore } from '../liveStore.js';
-import { manualClock, scriptedVisit } from '../testing.js';
+import { manualClock, readEventStream, scriptedVisit, staffHeaders } from '../testing.js';
 import { DEMO_STAFF, parseStaffList, staffAuth } from './auth.js';
 import { parseLastEventId } from './feed.js';
 import { StoreWatch, WeightTraces } from './watch.js';
@@ -28,14 +28,7 @@ async function build() {
     await live.close();
     await database.close();
   });
-  const login = async (name: string) => {
-    const res = await app.inject({
-      method: 'POST',
-      url: '/api/auth/login',
-      payload: { name, password: name },
-    });
-    return { authorization: `Bearer ${(res.json() as { token: string }).token}` };
-  };
+  const login = (name: string) => staffHeaders(app, name);
   const visit = async () => {
     for (const m of scriptedVisit({ t0: clock.now() })) live.offer(m.topic, m.payload);
     for (let t = 0; t < 30_000; t += 200) {
@@ -47,33 +40,12 @@ async function build() {
   return { app, live, login, visit };
 }
 
-/** Reads an SSE response until `until` holds or the time runs out; returns the data lines. */
-async function readFeed(
+/** Reads the operator feed until `until` holds or the time runs out; returns its lines. */
+const readFeed = (
   app: FastifyInstance,
   headers: Record<string, string>,
   until: (lines: string[]) => boolean,
-) {
-  const address = app.server.listening
-    ? `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
-    : await app.listen({ port: 0, host: '127.0.0.1' });
-  const controller = new AbortController();
-  const res = await fetch(`${address}/api/feed`, { headers, signal: controller.signal });
-  expect(res.headers.get('content-type')).toBe('text/event-stream');
-  const reader = res.body!.getReader();
-  const lines: string[] = [];
-  let text = '';
-  const deadline = Date.now() + 5000;
-  while (!until(lines) && Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-    const parts = text.split('\n');
-    text = parts.pop()!;
-    lines.push(...parts.filter((l) => l.length > 0));
-  }
-  controller.abort();
-  return lines;
-}
+) => readEventStream(app, '/api/feed', headers, until);
 
 describe('staff sign-in and roles', () => {
   it('without a session the operator areas answer 401; a reviewer gets the queue but not the carts', async () => {
