@@ -415,7 +415,7 @@ export function registerDemoCommand(program: Command): void {
     )
     .option('--port <n>', 'HTTP port (0 = any free port)', '8080')
     .option('--host <host>', 'interface to listen on (default all)')
-    .option('--scenario <name>', 'weights, standard, crowded, adversarial or large', 'standard')
+    .option('--scenario <name>', 'weights, standard, crowded, adversarial, large or carts', 'standard')
     .option('--seed <n>', 'first seed; each loop of the scenario takes the next', '1')
     .option('--speed <x>', 'publish the scenario this many times faster than real time', '1')
     .option('--db <url>', 'database (default: a fresh SQLite file in a temp folder)')
