@@ -27,6 +27,7 @@ import {
   type PlateSpot,
   type ReachIntent,
 } from './shoppers.js';
+import { occupiedUntil, stepAside } from './personalSpace.js';
 import { platesOf, type SimStore } from './stores.js';
 
 /** Relative weights of what a shopper does with one reach. */
@@ -237,25 +238,63 @@ export function runScenario(
       const wantsPutback =
         !browseOnly && held > 0 && plan.chance(normalized(config.mix).putbackSame) && picked.length > 0;
       if (wantsPutback) spot = spotById.get(plan.pick(picked))!;
-      const heading = b.approach(spot);
-      if (meetAt !== null && b.t < meetAt - 1500) b.stand(meetAt - b.t - plan.uniform(0, 1500), heading);
-      else b.stand(plan.uniform(500, 4000), heading);
-      const nReach = plan.int(config.reachesPerStop[0], config.reachesPerStop[1]);
-      for (let r = 0; r < nReach; r++) {
-        let intent: ReachIntent;
-        if (wantsPutback && r === 0) intent = { kind: 'putback', where: 'same' };
-        else if (browseOnly) intent = plan.chance(0.85) ? { kind: 'touch' } : { kind: 'lean' };
-        else intent = drawIntent(plan, config.mix, held);
-        // A reach lands on the stop's plate or, sometimes, a neighbour on the same shelf.
-        const target = r > 0 && plan.chance(0.3) ? plan.pick([spot, ...neighbours(spot.id, 1)]) : spot;
-        const reach = b.reach(target, intent, plan, heading);
-        reachLog.push({ t: reach.tContact, spot: target, visit });
-        if (intent.kind === 'pick') {
-          held += intent.count;
-          picked.push(target.id);
+      let stopSpot = spot;
+      const planStop = () => {
+        const heading = b.approach(stopSpot);
+        // `approach` ends with a 300 ms turn to the shelf, standing at the stance.
+        const arriveAt = b.t - 300;
+        if (meetAt !== null && b.t < meetAt - 1500) b.stand(meetAt - b.t - plan.uniform(0, 1500), heading);
+        else b.stand(plan.uniform(500, 4000), heading);
+        const nReach = plan.int(config.reachesPerStop[0], config.reachesPerStop[1]);
+        const reaches: { t: number; target: PlateSpot; intent: ReachIntent }[] = [];
+        let holding = held;
+        for (let r = 0; r < nReach; r++) {
+          let intent: ReachIntent;
+          if (wantsPutback && r === 0) intent = { kind: 'putback', where: 'same' };
+          else if (browseOnly) intent = plan.chance(0.85) ? { kind: 'touch' } : { kind: 'lean' };
+          else intent = drawIntent(plan, config.mix, holding);
+          // A reach lands on the stop's plate or, sometimes, a neighbour on the same shelf.
+          const target =
+            r > 0 && plan.chance(0.3) ? plan.pick([stopSpot, ...neighbours(stopSpot.id, 1)]) : stopSpot;
+          const reach = b.reach(target, intent, plan, heading);
+          reaches.push({ t: reach.tContact, target, intent });
+          if (intent.kind === 'pick') holding += intent.count;
+          if (intent.kind === 'putback') holding = Math.max(0, holding - 1);
+          b.stand(plan.uniform(200, 1500), heading);
         }
-        if (intent.kind === 'putback') held = Math.max(0, held - 1);
-        b.stand(plan.uniform(200, 1500), heading);
+        return { arriveAt, reaches };
+      };
+      // Bodies take room: where someone already stands (people planned earlier keep their plans),
+      // the shopper waits in the aisle when it is a moment, else browses another plate; a stop that
+      // finds no room is skipped.
+      const mark = b.mark();
+      let stop: ReturnType<typeof planStop> | null = planStop();
+      let waited = 0;
+      for (let tries = 0; stop !== null; tries++) {
+        const freeAt = occupiedUntil(b.position, stop.arriveAt, b.t, people);
+        if (freeAt === null) break;
+        const more = freeAt - stop.arriveAt;
+        b.restore(mark);
+        stop = null;
+        if (tries === 8) break;
+        const fixed = wantsPutback || meetAt !== null;
+        if (waited + more < SHORT_WAIT_MS || (fixed && tries < 4)) {
+          waited += more + plan.uniform(300, 1200);
+          b.waitNear(stopSpot, waited, (p, from, to) => occupiedUntil(p, from, to, people) === null);
+        } else {
+          stopSpot = plan.pick(stockedSpots);
+          waited = 0;
+        }
+        stop = planStop();
+      }
+      if (stop === null) continue;
+      for (const r of stop.reaches) {
+        reachLog.push({ t: r.t, spot: r.target, visit });
+        if (r.intent.kind === 'pick') {
+          held += r.intent.count;
+          picked.push(r.target.id);
+        }
+        if (r.intent.kind === 'putback') held = Math.max(0, held - 1);
       }
     }
     const here = b.position;
@@ -268,6 +307,8 @@ export function runScenario(
     b.walkTo(exit.pos);
     const exitAt = b.t + plan.uniform(200, 800);
     b.stand(exitAt - b.t);
+    // Walkers step around whoever is in their way (people planned earlier keep their paths).
+    stepAside(b.path, people);
     // The token is set once the visit is complete.
     return b.build(id, '', enterAt, exitAt, { entry: entry.gate, exit: exit.gate });
   }
@@ -480,6 +521,9 @@ export function runScenario(
   }
   return { store, messages: delivered, truth, people, span: { from, to } };
 }
+
+/** Longest a shopper waits for a place at a shelf before browsing elsewhere (ms). */
+const SHORT_WAIT_MS = 8000;
 
 function drawIntent(rng: Rng, mix: ActionMix, held: number): ReachIntent {
   const kinds = ['pick', 'touch', 'putbackHere', 'grab2', 'lean'] as const;

@@ -212,8 +212,10 @@ describe('simulate', () => {
   });
 
   it('adversarial: about 40% of reaches confuse (touch, put-back, two in one grab, lean)', () => {
-    const sim = simulate('adversarial', 1, { cameraStage: null });
-    const reaches = sim.people.flatMap((p) => p.reaches);
+    // Over a few seeds: one seed's 30 visits swing the share by ±0.07 (groups, browsers).
+    const reaches = [1, 2, 3, 4].flatMap((seed) =>
+      simulate('adversarial', seed, { cameraStage: null }).people.flatMap((p) => p.reaches),
+    );
     const confusing =
       reaches.filter((r) => r.intent.kind !== 'pick' || r.intent.count > 1).length / reaches.length;
     expect(confusing).toBeGreaterThan(0.3);

@@ -105,6 +105,14 @@ export function routeLength(pts: readonly P2[]): number {
   return d;
 }
 
+/** A point in a plan being built: see `PlanBuilder.mark`. */
+export interface PlanMark {
+  path: number;
+  reaches: number;
+  now: number;
+  heading: number | undefined;
+}
+
 /** Builds plans step by step: walk somewhere, stand, reach; keeps the clock of the person. */
 export class PlanBuilder {
   readonly path: Waypoint[] = [];
@@ -150,6 +158,22 @@ export class PlanBuilder {
     }
   }
 
+  /** Where the plan stands now, to go back to when a step turns out not to fit (see `restore`). */
+  mark(): PlanMark {
+    const last = this.path[this.path.length - 1]!;
+    return { path: this.path.length, reaches: this.reaches.length, now: this.now, heading: last.heading };
+  }
+
+  /** Forgets every step taken since `mark`. */
+  restore(mark: PlanMark): void {
+    this.path.length = mark.path;
+    this.reaches.length = mark.reaches;
+    this.now = mark.now;
+    const last = this.path[this.path.length - 1]!;
+    if (mark.heading === undefined) delete last.heading;
+    else last.heading = mark.heading;
+  }
+
   /** Stands still facing `heading` for `ms`. */
   stand(ms: number, heading?: number): void {
     const last = this.path[this.path.length - 1]!;
@@ -164,6 +188,30 @@ export class PlanBuilder {
     this.walkTo(stance.position);
     this.stand(300, stance.heading);
     return stance.heading;
+  }
+
+  /**
+   * Waits `ms` in the aisle in front of the spot's stance, for whoever stands there to leave: at
+   * the first place along the aisle that `isFree` says nobody else takes meanwhile.
+   */
+  waitNear(spot: PlateSpot, ms: number, isFree: (pos: P2, from: number, to: number) => boolean): void {
+    const stance = reachStance(spot.target, spot.facing, this.height);
+    const route = aisleRoute(this.aisles, this.position, stance.position);
+    const front = route[Math.max(0, route.length - 2)]!;
+    // Along the aisle: the direction of the last leg, or across x when the stance is straight ahead.
+    const last = route[route.length - 1]!;
+    const along: P2 = Math.abs(last[0] - front[0]) > Math.abs(last[1] - front[1]) ? [0, 1] : [1, 0];
+    let place = front;
+    for (const k of [0, 1, -1, 2, -2, 3, -3]) {
+      const p: P2 = [front[0] + along[0] * 0.6 * k, front[1] + along[1] * 0.6 * k];
+      const at = this.now + this.walkTime(p);
+      if (isFree(p, at, at + ms)) {
+        place = p;
+        break;
+      }
+    }
+    this.walkTo(place);
+    this.stand(ms);
   }
 
   /** One reach to the spot, standing where the person is. */
@@ -229,10 +277,8 @@ function segmentAt(path: readonly Waypoint[], t: number): number {
   return lo;
 }
 
-/** The body state of a person at time t (ms), or null when not in the store. */
-export function bodyStateAt(plan: PersonPlan, t: number): BodyState | null {
-  if (t < plan.enterAt || t > plan.exitAt) return null;
-  const path = plan.path;
+/** Where a path is at time t, on which segment (index of its first waypoint), and which way it moves (unit; zero standing). */
+export function pathPoint(path: readonly Waypoint[], t: number): { pos: P2; dir: P2; i: number; u: number } {
   const i = segmentAt(path, t);
   const a = path[i]!;
   const b = path[Math.min(i + 1, path.length - 1)]!;
@@ -240,10 +286,24 @@ export function bodyStateAt(plan: PersonPlan, t: number): BodyState | null {
   const u = span > 0 ? Math.min(1, Math.max(0, (t - a.t) / span)) : 0;
   const dx = b.pos[0] - a.pos[0];
   const dy = b.pos[1] - a.pos[1];
-  const moving = Math.hypot(dx, dy) > 1e-6;
-  const position: P2 = [a.pos[0] + dx * u, a.pos[1] + dy * u];
+  const len = Math.hypot(dx, dy);
+  return {
+    pos: [a.pos[0] + dx * u, a.pos[1] + dy * u],
+    dir: len > 1e-6 ? [dx / len, dy / len] : [0, 0],
+    i,
+    u,
+  };
+}
+
+/** The body state of a person at time t (ms), or null when not in the store. */
+export function bodyStateAt(plan: PersonPlan, t: number): BodyState | null {
+  if (t < plan.enterAt || t > plan.exitAt) return null;
+  const path = plan.path;
+  const { pos: position, dir, i, u } = pathPoint(path, t);
+  const a = path[i]!;
+  const moving = dir[0] !== 0 || dir[1] !== 0;
   let heading: number;
-  if (moving) heading = Math.atan2(dy, dx);
+  if (moving) heading = Math.atan2(dir[1], dir[0]);
   else if (a.heading !== undefined) heading = a.heading;
   else {
     // Standing without a set facing: keep the direction of the last move.

@@ -102,7 +102,9 @@ describe('identity from the gate', () => {
     const id = new TrackIdentity(store);
     const visits = [visit('a', 1000)];
     id.update([track('t1', 2000, [1, 0.5])], visits, 3000);
-    id.update([track('t1', 2000, [1, 0.5], [5, 5]), track('ghost', 9000, [6, 6])], visits, 10_000);
+    // The visit's person is seen at (5, 5) right now; a track appearing 1.4 m away is not a second
+    // track on them.
+    id.update([track('t1', 2000, [1, 0.5], [5, 5], 10_000), track('ghost', 9000, [6, 6])], visits, 10_000);
     expect(id.sessionOf('ghost')).toBeNull();
   });
 
@@ -175,6 +177,29 @@ describe('identity from the gate', () => {
       visits,
       60_000,
     );
+    expect(id.nearestToExit(visits, 60_000)?.visitId).toBe('b');
+  });
+
+  it('gives a gate pass to the person who walked out of sight toward the exit just in time for it', () => {
+    // Cameras see the exit lane poorly: both people vanish 1.5 m before it; a (lost 4 s ago) would
+    // have passed long before, b (lost 1.2 s ago) reaches the gate now.
+    const id = new TrackIdentity(store);
+    const visits = [visit('a', 1000), visit('b', 1500), visit('c', 1800)];
+    id.update(
+      [track('t1', 2000, [1, 0.5]), track('t2', 2500, [1.5, 0.5]), track('t3', 2800, [1.2, 0.5])],
+      visits,
+      3000,
+    );
+    id.update(
+      [
+        track('t1', 2000, [1, 0.5], [9, 2.5], 56_000),
+        track('t2', 2500, [1.5, 0.5], [8.5, 2.5], 58_800),
+        track('t3', 2800, [1.2, 0.5], [4, 4], 60_000),
+      ],
+      visits,
+      58_800,
+    );
+    id.update([track('t3', 2800, [1.2, 0.5], [4, 4], 60_000)], visits, 60_000);
     expect(id.nearestToExit(visits, 60_000)?.visitId).toBe('b');
   });
 });

@@ -25,6 +25,13 @@ export const DEFAULT_IDENTITY: IdentityOptions = {
   statureSigmaM: 0.025,
 };
 
+/** A person last seen this far from the exit (m) may be the one passing it now. */
+const EXIT_REACH_M = 3;
+/** Walking pace toward the exit (m/s). */
+const WALK_M_PER_S = 1.1;
+/** How fast the place a person could be spreads while unseen (m/s): they browse, not march. */
+const WANDER_M_PER_S = 0.6;
+
 interface Lost {
   trackId: string;
   visitId: string;
@@ -109,10 +116,10 @@ export class TrackIdentity {
         } else this.decided.add(track.id);
       }
       if (!visitId) {
-        const byStature = this.byStature(track, open);
-        // Not measured yet: wait for the track's stature rather than guess from where it appeared.
-        if (byStature === undefined && track.stature === null && track.hits < 30) continue;
-        visitId = byStature === undefined ? this.fromLost(track, open) : byStature;
+        const guess = this.midStore(track, open, now);
+        // Not sure yet: wait for more of the track (its stature settles) rather than guess.
+        if (guess === undefined) continue;
+        visitId = guess;
       }
       if (visitId) this.sessions.set(track.id, visitId);
     }
@@ -144,48 +151,84 @@ export class TrackIdentity {
   }
 
   /**
-   * The visit of a track by its stature: the visit with a person of that stature, when one stands
-   * out (a visit missing a person is likelier). Undefined when statures cannot tell (not yet
-   * measured, or nobody learned); null when they say it is nobody's.
+   * The visit of a track born mid-store (a person the tracker lost and found again): each open
+   * visit is scored by how well its people's stature matches the track's, times how well where and
+   * when it was last seen explains where the track appeared, and a visit whose people are all
+   * followed already is unlikely (when all are, nobody). The best when it clearly leads; undefined while the track is young
+   * and nobody leads (wait); null when no visit fits (it stays unknown, and its reaches go to review).
    */
-  private byStature(track: TrackView, open: readonly Visit[]): string | null | undefined {
+  private midStore(track: TrackView, open: readonly Visit[], now: number): string | null | undefined {
     const h = track.recentStature ?? track.stature;
-    if (h === null) return undefined;
-    const scored: { visitId: string; like: number }[] = [];
-    let known = 0;
+    // Everyone is followed already: the track is a second one on someone (born beside them), else a
+    // ghost or a person the store cannot name.
+    const full = open.every((v) => this.liveCount(v.visitId) >= v.groupSize);
+    const born: [number, number] = [track.bornPlace[0], track.bornPlace[1]];
+    const scored: { visitId: string; like: number; place: number }[] = [];
     for (const v of open) {
       const statures = [...(this.people.get(v.visitId)?.values() ?? [])].filter((x) => !Number.isNaN(x));
-      if (statures.length === 0) continue;
-      known += 1;
-      const z = Math.min(...statures.map((s) => Math.abs(s - h))) / this.opts.statureSigmaM;
-      const missing = this.liveCount(v.visitId) < v.groupSize ? 1 : 0.2;
-      scored.push({ visitId: v.visitId, like: Math.exp(-0.5 * z * z) * missing });
+      let stature = 1;
+      if (h !== null && statures.length > 0) {
+        const z = Math.min(...statures.map((x) => Math.abs(x - h))) / this.opts.statureSigmaM;
+        stature = Math.exp(-0.5 * z * z) + 1e-3;
+      }
+      let place = 0;
+      for (const seen of this.sightingsOf(v.visitId, track.id)) {
+        const gap = Math.max(0, track.bornAt - seen.at) / 1000;
+        const sigma = this.opts.stitchReachM + WANDER_M_PER_S * gap;
+        const d = Math.hypot(born[0] - seen.position[0], born[1] - seen.position[1]);
+        place = Math.max(place, Math.exp(-0.5 * (d / sigma) ** 2));
+      }
+      place += 0.02;
+      const followed = this.liveCount(v.visitId) >= v.groupSize ? 0.15 : 1;
+      scored.push({ visitId: v.visitId, like: stature * place * followed, place });
     }
-    if (known === 0) return undefined;
     scored.sort((a, b) => b.like - a.like || (a.visitId < b.visitId ? -1 : 1));
     const [best, second] = scored;
-    if (!best || best.like < 0.05) return null;
-    if (second && best.like < 4 * second.like) return undefined;
-    return best.visitId;
+    if (!best || best.like < 1e-4) return track.hits < 60 ? undefined : null;
+    const lead = second ? best.like / second.like : Infinity;
+    if (full && best.place < 0.5) return null;
+    if (lead >= 4) return best.visitId;
+    if (track.hits < 60 && now - track.bornAt < 5000) return undefined;
+    return lead >= 2 ? best.visitId : null;
   }
 
-  /** Of several visits, the one whose people are nearest the exit zone at event time `t`. */
+  /** Where a visit's people were last seen: its live tracks (but `except`) and its recently lost ones. */
+  private sightingsOf(visitId: string, except: string): { at: number; position: [number, number] }[] {
+    const out: { at: number; position: [number, number] }[] = [];
+    for (const t of this.current.values())
+      if (t.id !== except && this.sessions.get(t.id) === visitId)
+        out.push({ at: t.lastSeenAt, position: [t.position[0], t.position[1]] });
+    for (const l of this.lost) if (l.visitId === visitId) out.push({ at: l.at, position: l.position });
+    return out;
+  }
+
+  /**
+   * Of several visits, the one whose person is passing the exit at event time `t`: a person seen at
+   * the exit now, or one who walked out of the cameras' sight toward it and would reach it about now
+   * (cameras see the exit lane less well than the aisles, so people vanish a few steps before it).
+   */
   nearestToExit(candidates: readonly Visit[], t: number): Visit | undefined {
     if (this.exitZones.length === 0) return undefined;
-    let best: { visit: Visit; d: number } | undefined;
+    let best: { visit: Visit; miss: number } | undefined;
     for (const visit of candidates) {
-      let d = Infinity;
-      for (const track of this.tracksOf(visit.visitId)) {
-        const age = Math.max(0, t - track.lastSeenAt) / 1000;
-        d = Math.min(d, this.toExit([track.position[0], track.position[1]]) + age * 0.5);
+      let miss = Infinity;
+      const sightings: { at: number; position: [number, number] }[] = [
+        ...this.tracksOf(visit.visitId).map((tr) => ({
+          at: tr.lastSeenAt,
+          position: [tr.position[0], tr.position[1]] as [number, number],
+        })),
+        ...this.lost.filter((l) => l.visitId === visit.visitId),
+      ];
+      for (const s of sightings) {
+        const d = this.toExit(s.position);
+        if (d > EXIT_REACH_M) continue;
+        // When that person would pass the gate, at a walk.
+        const eta = Math.min(s.at, t) + (d / WALK_M_PER_S) * 1000;
+        miss = Math.min(miss, Math.abs(eta - t));
       }
-      for (const l of this.lost) {
-        if (l.visitId === visit.visitId && Math.abs(l.at - t) < 5000)
-          d = Math.min(d, this.toExit(l.position));
-      }
-      if (!best || d < best.d) best = { visit, d };
+      if (!best || miss < best.miss) best = { visit, miss };
     }
-    return best && Number.isFinite(best.d) ? best.visit : undefined;
+    return best && Number.isFinite(best.miss) ? best.visit : undefined;
   }
 
   private toExit(p: [number, number]): number {
@@ -228,33 +271,6 @@ export class TrackIdentity {
   private liveCount(visitId: string): number {
     let n = 0;
     for (const t of this.current.values()) if (this.sessions.get(t.id) === visitId) n++;
-    return n;
-  }
-
-  private fromLost(track: TrackView, open: readonly Visit[]): string | null {
-    const missing = open.filter((v) => this.liveCount(v.visitId) < v.groupSize);
-    if (missing.length === 0) return null;
-    let best: { visitId: string; d: number; lost?: Lost } | undefined;
-    for (const v of missing) {
-      for (const l of this.lost) {
-        if (l.visitId !== v.visitId) continue;
-        const gap = Math.max(0, track.bornAt - l.at);
-        const d = Math.hypot(track.bornPlace[0] - l.position[0], track.bornPlace[1] - l.position[1]);
-        if (d > this.opts.stitchReachM + (1.5 * gap) / 1000) continue;
-        if (!best || d < best.d) best = { visitId: v.visitId, d, lost: l };
-      }
-    }
-    // The only visit missing a person, seen or not: nobody else can it be.
-    if (!best && missing.length === 1 && this.unboundCount() === 1)
-      best = { visitId: missing[0]!.visitId, d: Infinity };
-    if (!best) return null;
-    if (best.lost) this.lost.splice(this.lost.indexOf(best.lost), 1);
-    return best.visitId;
-  }
-
-  private unboundCount(): number {
-    let n = 0;
-    for (const t of this.current.values()) if (t.confirmed && !this.sessions.has(t.id)) n++;
     return n;
   }
 }

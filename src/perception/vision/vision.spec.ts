@@ -85,6 +85,33 @@ describe('vision on a synthetic store', () => {
     expect(frames[0]!.people[0]).toMatchObject({ id: expect.stringMatching(/^track-\d+$/), session: null });
   });
 
+  it('needs three cameras to agree on a person where three or more look (two can cross by chance)', () => {
+    // Cameras in sync, so that every instant holds all six frames.
+    const s = syntheticScene({
+      seed: 11,
+      floor: [10, 8],
+      cameras,
+      people: 1,
+      durationMs: 3000,
+      noisePx: 1.5,
+      dropRate: 0,
+      maxOffsetMs: 0,
+      t0: T0,
+    });
+    // The other cameras send their frames, empty.
+    const only = (ids: readonly string[]) =>
+      s.messages.map((m) =>
+        m.kind !== 'camera-poses' || ids.includes(m.deviceId)
+          ? m
+          : { ...m, payload: { ...m.payload, poses: [] } },
+      );
+    const people = (ids: readonly string[]) =>
+      new Set(replayVision(s.store, only(ids)).frames.flatMap((f) => f.people.map((p) => p.id))).size;
+    // Every camera looks at the whole floor: two seeing someone while four see nobody is a ghost.
+    expect(people(['c0', 'c1'])).toBe(0);
+    expect(people(['c0', 'c1', 'c2'])).toBe(1);
+  });
+
   it('gives the same frames whatever the watermark schedule (lateness 0.1 s or 2 s)', () => {
     const s = scene(3, 16, 3000);
     const a = replayVision(s.store, s.messages, {}, 100).frames;

@@ -22,7 +22,7 @@ const STATURE_MATCH_SAMPLES = 10;
 import type { CameraPoses, TrackerPeople } from '../../protocol/messages.js';
 import type { PeopleFrame } from '../../protocol/results.js';
 import type { Box, StoreDefinition } from '../../protocol/store.js';
-import { compileCamera, type CameraModel, type Vec3 } from './camera.js';
+import { compileCamera, projectInto, type CameraModel, type Vec3 } from './camera.js';
 import {
   associate,
   DEFAULT_ASSOCIATION,
@@ -59,6 +59,14 @@ export interface VisionOptions {
    * association, plain weighted DLT, no single-view joints, no hold of missing joints.
    */
   mode: 'full' | 'naive';
+  /**
+   * Cameras that must agree on a person, of those that have the spot in view (fewer where fewer
+   * cameras look). Default 3: two cameras' rays of two different people cross somewhere by chance,
+   * and a track must not live on one camera's rays alone where others look too.
+   */
+  minViews: number;
+  /** The same for poses a live track claimed (it vouches for them). Default 2. */
+  minViewsTracked: number;
   /** Keypoints below this confidence are ignored. Default 0.1. */
   minConfidence: number;
   /**
@@ -106,6 +114,8 @@ export interface VisionOptions {
 
 export const DEFAULT_VISION: VisionOptions = {
   mode: 'full',
+  minViews: 3,
+  minViewsTracked: 2,
   minConfidence: 0.1,
   syncWindowMs: null,
   frameLagMs: 300,
@@ -302,6 +312,7 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
     return was === null || was === undefined || now === null || Math.abs(was - now) <= STATURE_REVIVE_M;
   };
   const point = new Float64Array(3);
+  const pixel = new Float64Array(2);
   const priorBuf: Float64Array[] = [];
 
   function ingestPoses(cameraId: string, payload: CameraPoses): boolean {
@@ -431,12 +442,35 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
     const candidates: PersonCandidate[] = [];
     for (const g of groups) {
       const prior = g.trackId === null ? null : (priorById.get(g.trackId) ?? null);
-      const cand = triangulateGroup(g, t, prior);
+      let cand = triangulateGroup(g, t, prior);
+      // Seen by fewer of the cameras that look at the spot than the agreement needed: two people's
+      // rays crossing by chance (a ghost), or a track living on one camera's rays through someone else.
+      // Counted among the instant's cameras: one whose frame fell into the next instant (clocks
+      // differ) can neither agree nor disagree here.
+      if (cand && !naive) {
+        const need = g.trackId === null ? o.minViews : o.minViewsTracked;
+        if (g.observations.length < Math.min(need, coverage(cand.centre, members))) cand = null;
+      }
       if (cand) candidates.push(cand);
       else stats.rejectedCandidates++;
     }
     stats.candidates += candidates.length;
     finishInstant(t, candidates);
+  }
+
+  /** How many of the instant's cameras have a person standing at `p` whole in their image (head to feet). */
+  function coverage(p: Vec3, members: readonly PendingCamera[]): number {
+    let n = 0;
+    for (const m of members) {
+      const cam = models[m.camera]!;
+      if (inImage(cam, p[0]!, p[1]!, 1.7) && inImage(cam, p[0]!, p[1]!, 0.1)) n++;
+    }
+    return n;
+  }
+
+  function inImage(cam: CameraModel, x: number, y: number, z: number): boolean {
+    if (!projectInto(cam, x, y, z, pixel)) return false;
+    return pixel[0]! >= 0 && pixel[0]! <= cam.width && pixel[1]! >= 0 && pixel[1]! <= cam.height;
   }
 
   function triangulateGroup(g: PoseGroup, t: number, prior: TrackPrior | null): PersonCandidate | null {

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { occupiedUntil, PERSONAL_SPACE_M, stepAside } from './personalSpace.js';
+import { simulate } from './scenarios.js';
+import { bodyStateAt, type PersonPlan, type Waypoint } from './shoppers.js';
+
+/** A plan that follows `path` (enters at its first waypoint, leaves at its last). */
+function plan(id: string, path: Waypoint[]): PersonPlan {
+  const dist = [0];
+  for (let i = 1; i < path.length; i++)
+    dist.push(
+      dist[i - 1]! + Math.hypot(path[i]!.pos[0] - path[i - 1]!.pos[0], path[i]!.pos[1] - path[i - 1]!.pos[1]),
+    );
+  return {
+    id,
+    token: id,
+    height: 1.75,
+    enterAt: path[0]!.t,
+    exitAt: path[path.length - 1]!.t,
+    entryGate: 'in',
+    exitGate: 'out',
+    path,
+    reaches: [],
+    stride: 0.7,
+    dist,
+  };
+}
+
+const standing = plan('stander', [
+  { t: 0, pos: [5, 2] },
+  { t: 10_000, pos: [5, 2] },
+]);
+
+describe('personal space in the simulator', () => {
+  it('bends a walk around someone standing in the way, by no more than it needs', () => {
+    const path: Waypoint[] = [
+      { t: 0, pos: [2, 2] },
+      { t: 6000, pos: [8, 2] },
+    ];
+    stepAside(path, [standing]);
+    const walker = plan('walker', path);
+    let nearest = Infinity;
+    let widest = 0;
+    for (let t = 0; t <= 6000; t += 20) {
+      const p = bodyStateAt(walker, t)!.position;
+      nearest = Math.min(nearest, Math.hypot(p[0] - 5, p[1] - 2));
+      widest = Math.max(widest, Math.abs(p[1] - 2));
+    }
+    expect(nearest).toBeGreaterThanOrEqual(PERSONAL_SPACE_M - 0.02);
+    expect(widest).toBeLessThan(PERSONAL_SPACE_M + 0.1);
+    // Far from the stander the walk is unchanged.
+    expect(bodyStateAt(walker, 500)!.position[1]).toBe(2);
+    expect(bodyStateAt(walker, 5500)!.position[1]).toBe(2);
+  });
+
+  it('leaves a walk alone when nobody is in the way', () => {
+    const path: Waypoint[] = [
+      { t: 0, pos: [2, 4] },
+      { t: 6000, pos: [8, 4] },
+    ];
+    stepAside(path, [standing]);
+    expect(path).toEqual([
+      { t: 0, pos: [2, 4] },
+      { t: 6000, pos: [8, 4] },
+    ]);
+  });
+
+  it('says when a place someone stands on is free again, and ignores someone only walking past', () => {
+    expect(occupiedUntil([5, 2.1], 2000, 4000, [standing])).toBeGreaterThanOrEqual(10_000);
+    expect(occupiedUntil([5, 3], 2000, 4000, [standing])).toBeNull();
+    const passer = plan('passer', [
+      { t: 0, pos: [0, 6] },
+      { t: 10_000, pos: [10, 6] },
+    ]);
+    expect(occupiedUntil([5, 6], 0, 10_000, [passer])).toBeNull();
+  });
+
+  it('never has two shoppers of different visits on one spot in a simulated hour of the standard store', () => {
+    const sim = simulate('standard', 1, { cameraStage: null });
+    let close = 0;
+    const from = Math.min(...sim.people.map((p) => p.enterAt));
+    const to = Math.max(...sim.people.map((p) => p.exitAt));
+    const since = new Map<string, number>();
+    for (let t = from; t <= to; t += 200) {
+      const here = sim.people.flatMap((p) => {
+        const s = bodyStateAt(p, t);
+        return s ? [{ p, pos: s.position }] : [];
+      });
+      for (let i = 0; i < here.length; i++)
+        for (let j = i + 1; j < here.length; j++) {
+          const a = here[i]!;
+          const b = here[j]!;
+          const key = `${a.p.id}|${b.p.id}`;
+          if (a.p.token === b.p.token || Math.hypot(a.pos[0] - b.pos[0], a.pos[1] - b.pos[1]) >= 0.25) {
+            since.delete(key);
+            continue;
+          }
+          const start = since.get(key) ?? t;
+          since.set(key, start);
+          // A moment while passing is tolerated (those planned earlier do not step aside); staying is not.
+          if (t - start === 1000) close++;
+        }
+    }
+    expect(close).toBe(0);
+  });
+});

@@ -1,0 +1,119 @@
+/**
+ * Bodies take room: the simulator's people keep a personal space, so that no camera is asked to
+ * tell apart two people standing in one spot or walking through each other. Everyone is planned
+ * in turn; each person keeps out of the way of those planned before (who keep their plans).
+ */
+import { bodyStateAt, pathPoint, type PersonPlan, type Waypoint } from './shoppers.js';
+
+/** Nearest two people come (m, centre to centre): about a shoulder width and a little room. */
+export const PERSONAL_SPACE_M = 0.5;
+/** Longest someone may be within personal space and still be only walking past (ms): 1 m at a slow walk. */
+const PASSING_MS = 1200;
+/** Time step of the checks (ms). */
+const STEP_MS = 100;
+
+/**
+ * When someone else stays within personal space of `pos` at some time in [from, to]: the time (ms)
+ * they have moved away again, or null when the place is free all along.
+ */
+export function occupiedUntil(
+  pos: readonly [number, number],
+  from: number,
+  to: number,
+  others: readonly PersonPlan[],
+): number | null {
+  let until: number | null = null;
+  for (const o of others) {
+    if (o.exitAt < from || o.enterAt > to) continue;
+    for (let t = Math.max(from, o.enterAt); t <= Math.min(to, o.exitAt); t += 2 * STEP_MS) {
+      if (!near(o, t, pos, PERSONAL_SPACE_M)) continue;
+      let free = t;
+      while (free <= o.exitAt && near(o, free, pos, PERSONAL_SPACE_M)) free += 2 * STEP_MS;
+      // Someone walking past is stepped around (see `stepAside`); only someone who stays takes the place.
+      if (free - t < PASSING_MS) continue;
+      until = Math.max(until ?? -Infinity, free);
+      break;
+    }
+  }
+  return until;
+}
+
+function near(o: PersonPlan, t: number, pos: readonly [number, number], m: number): boolean {
+  const s = bodyStateAt(o, t);
+  return s !== null && Math.hypot(s.position[0] - pos[0], s.position[1] - pos[1]) < m;
+}
+
+interface Dodge {
+  t: number;
+  offset: [number, number];
+}
+
+/**
+ * Bends a walking path around the people already planned: wherever the walker would come within
+ * personal space of someone, it steps sideways (away from them, across its own direction of travel)
+ * just enough, easing in and out over a stride or two. Standing parts of the path stay put: a
+ * place to stand is chosen free beforehand (see `occupiedUntil`).
+ */
+export function stepAside(path: Waypoint[], others: readonly PersonPlan[]): void {
+  if (path.length < 2) return;
+  const from = path[0]!.t;
+  const to = path[path.length - 1]!.t;
+  const nearby = others.filter((o) => o.exitAt >= from && o.enterAt <= to);
+  if (nearby.length === 0) return;
+  const dodges: Dodge[] = [];
+  let side = 0;
+  for (let t = from; t <= to; t += STEP_MS) {
+    const here = pathPoint(path, t);
+    if (here.dir[0] === 0 && here.dir[1] === 0) {
+      side = 0;
+      continue;
+    }
+    const n: [number, number] = [-here.dir[1], here.dir[0]];
+    let need = 0;
+    let away = 0;
+    for (const o of nearby) {
+      const s = bodyStateAt(o, t);
+      if (!s) continue;
+      const rx = here.pos[0] - s.position[0];
+      const ry = here.pos[1] - s.position[1];
+      if (Math.hypot(rx, ry) >= PERSONAL_SPACE_M) continue;
+      const across = rx * n[0] + ry * n[1];
+      const along = rx * here.dir[0] + ry * here.dir[1];
+      // Keep the side once chosen while passing, so the walker does not zig-zag.
+      const sgn = side !== 0 ? side : across >= 0 ? 1 : -1;
+      side = sgn;
+      const gap = Math.sqrt(Math.max(0, PERSONAL_SPACE_M ** 2 - along * along));
+      need = Math.max(need, gap - sgn * across + 0.02);
+      away = sgn;
+    }
+    if (need > 0) dodges.push({ t, offset: [n[0] * away * need, n[1] * away * need] });
+    else side = 0;
+  }
+  if (dodges.length === 0) return;
+  // Ease in and out: each dodge sample also pulls its neighbours within a ramp, the largest wins.
+  const RAMP_MS = 600;
+  const times = new Set<number>();
+  for (const d of dodges) for (let k = -RAMP_MS; k <= RAMP_MS; k += 2 * STEP_MS) times.add(d.t + k);
+  const samples = [...times].filter((t) => t > from && t < to).sort((a, b) => a - b);
+  const inserted: Waypoint[] = [];
+  for (const t of samples) {
+    const here = pathPoint(path, t);
+    if (here.dir[0] === 0 && here.dir[1] === 0) continue;
+    let ox = 0;
+    let oy = 0;
+    let best = 0;
+    for (const d of dodges) {
+      const w = Math.max(0, 1 - Math.abs(d.t - t) / RAMP_MS);
+      const m = Math.hypot(d.offset[0], d.offset[1]) * w;
+      if (m > best) {
+        best = m;
+        ox = d.offset[0] * w;
+        oy = d.offset[1] * w;
+      }
+    }
+    inserted.push({ t, pos: [here.pos[0] + ox, here.pos[1] + oy] });
+  }
+  const merged = [...path, ...inserted].sort((a, b) => a.t - b.t);
+  path.length = 0;
+  path.push(...merged);
+}
