@@ -69,11 +69,6 @@ export class TrackIdentity {
     return this.sessions.get(trackId) ?? null;
   }
 
-  /** Tracks bound to a visit right now. */
-  tracksOf(visitId: string): TrackView[] {
-    return [...this.current.values()].filter((t) => this.sessions.get(t.id) === visitId);
-  }
-
   /**
    * Takes in the current tracks: binds tracks born at the entry to the scan before them, and a track
    * that appears mid-store (a broken track) to the open visit that is missing a person, nearest to
@@ -101,12 +96,11 @@ export class TrackIdentity {
     if (unbound.length === 0) return;
     const open = visits.filter((v) => v.status === 'open' && v.channel === 'gate');
     for (const track of unbound) {
-      let visitId: string | null = null;
       if (!this.decided.has(track.id)) {
         if (this.atEntry(track, now)) {
           // Someone at the gate: theirs is the earliest scan still waiting for its people. A person
           // queueing before their own scan waits here unbound, not given to the scan before.
-          visitId = this.fromScan(track, visits);
+          const visitId = this.fromScan(track, visits);
           if (visitId) {
             this.decided.add(track.id);
             this.founder(visitId, track.id);
@@ -115,12 +109,8 @@ export class TrackIdentity {
           continue;
         } else this.decided.add(track.id);
       }
-      if (!visitId) {
-        const guess = this.midStore(track, open, now);
-        // Not sure yet: wait for more of the track (its stature settles) rather than guess.
-        if (guess === undefined) continue;
-        visitId = guess;
-      }
+      // Undefined: not sure yet; wait for more of the track (its stature settles) rather than guess.
+      const visitId = this.midStore(track, open, now);
       if (visitId) this.sessions.set(track.id, visitId);
     }
   }
@@ -153,17 +143,15 @@ export class TrackIdentity {
   /**
    * The visit of a track born mid-store (a person the tracker lost and found again): each open
    * visit is scored by how well its people's stature matches the track's, times how well where and
-   * when it was last seen explains where the track appeared, and a visit whose people are all
-   * followed already is unlikely (when all are, nobody). The best when it clearly leads; undefined while the track is young
-   * and nobody leads (wait); null when no visit fits (it stays unknown, and its reaches go to review).
+   * when it was last seen explains where the track appeared; a visit whose people are all followed
+   * already is unlikely (when all are, only one whose person the track appeared beside). The best
+   * when it clearly leads; undefined while the track is young and nobody leads (wait); null when no
+   * visit fits (it stays unknown, and its reaches go to review).
    */
   private midStore(track: TrackView, open: readonly Visit[], now: number): string | null | undefined {
     const h = track.recentStature ?? track.stature;
-    // Everyone is followed already: the track is a second one on someone (born beside them), else a
-    // ghost or a person the store cannot name.
-    const full = open.every((v) => this.liveCount(v.visitId) >= v.groupSize);
     const born: [number, number] = [track.bornPlace[0], track.bornPlace[1]];
-    const scored: { visitId: string; like: number; place: number }[] = [];
+    const scored: { visitId: string; like: number; place: number; followed: boolean }[] = [];
     for (const v of open) {
       const statures = [...(this.people.get(v.visitId)?.values() ?? [])].filter((x) => !Number.isNaN(x));
       let stature = 1;
@@ -179,9 +167,12 @@ export class TrackIdentity {
         place = Math.max(place, Math.exp(-0.5 * (d / sigma) ** 2));
       }
       place += 0.02;
-      const followed = this.liveCount(v.visitId) >= v.groupSize ? 0.15 : 1;
-      scored.push({ visitId: v.visitId, like: stature * place * followed, place });
+      const followed = this.liveCount(v.visitId) >= v.groupSize;
+      scored.push({ visitId: v.visitId, like: stature * place * (followed ? 0.15 : 1), place, followed });
     }
+    // Everyone is followed already: the track is a second one on someone (born beside them), else a
+    // ghost or a person the store cannot name.
+    const full = scored.every((c) => c.followed);
     scored.sort((a, b) => b.like - a.like || (a.visitId < b.visitId ? -1 : 1));
     const [best, second] = scored;
     if (!best || best.like < 1e-4) return track.hits < 60 ? undefined : null;
@@ -193,7 +184,7 @@ export class TrackIdentity {
   }
 
   /** Where a visit's people were last seen: its live tracks (but `except`) and its recently lost ones. */
-  private sightingsOf(visitId: string, except: string): { at: number; position: [number, number] }[] {
+  private sightingsOf(visitId: string, except?: string): { at: number; position: [number, number] }[] {
     const out: { at: number; position: [number, number] }[] = [];
     for (const t of this.current.values())
       if (t.id !== except && this.sessions.get(t.id) === visitId)
@@ -212,14 +203,7 @@ export class TrackIdentity {
     let best: { visit: Visit; miss: number } | undefined;
     for (const visit of candidates) {
       let miss = Infinity;
-      const sightings: { at: number; position: [number, number] }[] = [
-        ...this.tracksOf(visit.visitId).map((tr) => ({
-          at: tr.lastSeenAt,
-          position: [tr.position[0], tr.position[1]] as [number, number],
-        })),
-        ...this.lost.filter((l) => l.visitId === visit.visitId),
-      ];
-      for (const s of sightings) {
+      for (const s of this.sightingsOf(visit.visitId)) {
         const d = this.toExit(s.position);
         if (d > EXIT_REACH_M) continue;
         // When that person would pass the gate, at a walk.
