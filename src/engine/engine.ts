@@ -43,6 +43,12 @@ export interface EngineOptions {
  * (a hand resting on a shelf) is settled on its own and cannot reach a receipt already issued.
  */
 const MAX_RECEIPT_HOLD_MS = 3_000;
+/**
+ * How long after an exit gate pass (ms of event time) the cameras are watched before the store says
+ * who left: the one who left is not seen again inside, the one browsing by the door is. Within the
+ * settle window, so the receipt is not later for it.
+ */
+const EXIT_DECISION_MS = 1_200;
 
 /** Creates the deterministic store engine for one store. */
 export function createEngine(store: StoreDefinition, options: EngineOptions = {}): StoreEngine {
@@ -78,6 +84,8 @@ class Engine implements StoreEngine {
   /** Products put back onto plates where they do not belong: plate → sku → count. */
   private readonly misplaced = new Map<string, Map<string, number>>();
   private healthCheckedAt = -Infinity;
+  /** Exit gate passes waiting for the cameras to show who left (see EXIT_DECISION_MS), in time order. */
+  private readonly pendingExits: { gateId: string; t: number }[] = [];
   private readonly recentChanges: { startT: number; confirmT: number }[] = [];
   /** The least time (ms) a shopper needs from any shelf to the exit: later changes are not theirs. */
   private readonly exitWalkMs: number;
@@ -148,6 +156,7 @@ class Engine implements StoreEngine {
     // Let time run on past the end, so every held message, change and receipt comes out.
     outputs.push(...this.process(this.merge.release(end)));
     outputs.push(...this.stepVision(Infinity, true));
+    outputs.push(...this.decideExits(Infinity));
     outputs.push(...this.closeShelfChanges(Infinity));
     for (const [cartId, cart] of [...this.carts]) {
       if (cart.leftAt !== null) outputs.push(...this.closeCart(cartId, cart, end));
@@ -256,12 +265,14 @@ class Engine implements StoreEngine {
     if (
       released.length === 0 &&
       this.grouper.pendingSince === null &&
+      this.pendingExits.length === 0 &&
       !this.anySettling() &&
       this.carts.size === 0
     )
       return [];
     const outputs = this.process(released);
     outputs.push(...this.stepVision(this.merge.watermark, false));
+    outputs.push(...this.decideExits(this.merge.watermark));
     outputs.push(...this.closeShelfChanges(this.merge.watermark));
     for (const cart of this.carts.values())
       outputs.push(...this.cartOutputs(cart.expire(this.merge.watermark)));
@@ -306,20 +317,12 @@ class Engine implements StoreEngine {
           );
           break;
         case 'gate-pass':
-          outputs.push(
-            ...this.emitAll(
-              this.gates.pass(
-                m.deviceId,
-                m.payload.t,
-                m.payload.direction,
-                this.visits(),
-                (c) =>
-                  // The visit whose people are at the exit; without tracks, the one that came in first.
-                  this.identity.nearestToExit(c, m.payload.t) ??
-                  [...c].sort((a, b) => a.enteredAt - b.enteredAt || (a.visitId < b.visitId ? -1 : 1))[0],
-              ),
-            ),
-          );
+          if (m.payload.direction === 'out' && this.store.cameras.length > 0) {
+            // Cameras can tell who left once they have watched a moment past the pass.
+            this.pendingExits.push({ gateId: m.deviceId, t: m.payload.t });
+            break;
+          }
+          outputs.push(...this.passGate(m.deviceId, m.payload.t, m.payload.direction));
           break;
         case 'device-status':
           outputs.push({
@@ -359,6 +362,34 @@ class Engine implements StoreEngine {
           // Cameras and trackers are wired in by their own issue.
           break;
       }
+    }
+    return outputs;
+  }
+
+  /** A person passes a gate: joins a group coming in, or leaves (the store picks whose visit). */
+  private passGate(gateId: string, t: number, direction: 'in' | 'out'): EngineOutput[] {
+    return this.emitAll(
+      this.gates.pass(
+        gateId,
+        t,
+        direction,
+        this.visits(),
+        (c) =>
+          // The visit whose person reached the exit then; without tracks, the one that came in first.
+          this.identity.nearestToExit(c, t) ??
+          [...c].sort((a, b) => a.enteredAt - b.enteredAt || (a.visitId < b.visitId ? -1 : 1))[0],
+      ),
+    );
+  }
+
+  /** Decides the exit passes the cameras have now watched long enough past, in time order. */
+  private decideExits(watermark: number): EngineOutput[] {
+    const outputs: EngineOutput[] = [];
+    while (this.pendingExits.length > 0) {
+      const next = this.pendingExits[0]!;
+      if (next.t + Math.min(EXIT_DECISION_MS, this.store.settings.settleMs) > watermark) break;
+      this.pendingExits.shift();
+      outputs.push(...this.passGate(next.gateId, next.t, 'out'));
     }
     return outputs;
   }

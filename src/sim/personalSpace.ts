@@ -52,9 +52,14 @@ interface Dodge {
  * Bends a walking path around the people already planned: wherever the walker would come within
  * personal space of someone, it steps sideways (away from them, across its own direction of travel)
  * just enough, easing in and out over a stride or two. Standing parts of the path stay put: a
- * place to stand is chosen free beforehand (see `occupiedUntil`).
+ * place to stand is chosen free beforehand (see `occupiedUntil`). With `standingOnly`, only the
+ * others' standing moments count (a walker planned earlier giving way to someone who stopped later).
  */
-export function stepAside(path: Waypoint[], others: readonly PersonPlan[]): void {
+export function stepAside(
+  path: Waypoint[],
+  others: readonly PersonPlan[],
+  opts: { standingOnly?: boolean } = {},
+): void {
   if (path.length < 2) return;
   const from = path[0]!.t;
   const to = path[path.length - 1]!.t;
@@ -73,7 +78,7 @@ export function stepAside(path: Waypoint[], others: readonly PersonPlan[]): void
     let away = 0;
     for (const o of nearby) {
       const s = bodyStateAt(o, t);
-      if (!s) continue;
+      if (!s || (opts.standingOnly && s.walking)) continue;
       const rx = here.pos[0] - s.position[0];
       const ry = here.pos[1] - s.position[1];
       if (Math.hypot(rx, ry) >= PERSONAL_SPACE_M) continue;
@@ -95,10 +100,8 @@ export function stepAside(path: Waypoint[], others: readonly PersonPlan[]): void
   const times = new Set<number>();
   for (const d of dodges) for (let k = -RAMP_MS; k <= RAMP_MS; k += 2 * STEP_MS) times.add(d.t + k);
   const samples = [...times].filter((t) => t > from && t < to).sort((a, b) => a - b);
-  const inserted: Waypoint[] = [];
-  for (const t of samples) {
-    const here = pathPoint(path, t);
-    if (here.dir[0] === 0 && here.dir[1] === 0) continue;
+  // The offset at time t: the largest dodge pulling there, eased by its distance in time.
+  const offsetAt = (t: number): [number, number] => {
     let ox = 0;
     let oy = 0;
     let best = 0;
@@ -111,9 +114,28 @@ export function stepAside(path: Waypoint[], others: readonly PersonPlan[]): void
         oy = d.offset[1] * w;
       }
     }
+    return [ox, oy];
+  };
+  const inserted: Waypoint[] = [];
+  for (const t of samples) {
+    const here = pathPoint(path, t);
+    if (here.dir[0] === 0 && here.dir[1] === 0) continue;
+    const [ox, oy] = offsetAt(t);
     inserted.push({ t, pos: [here.pos[0] + ox, here.pos[1] + oy] });
   }
-  const merged = [...path, ...inserted].sort((a, b) => a.t - b.t);
+  // The path's own corners inside a dodge move with it: left in place, the walker would jump back
+  // to the unbent path and out again between two samples (teleporting through the other person).
+  const shifted = path.map((w, k): Waypoint => {
+    const moving =
+      k + 1 < path.length &&
+      Math.hypot(path[k + 1]!.pos[0] - w.pos[0], path[k + 1]!.pos[1] - w.pos[1]) > 1e-6;
+    const arriving =
+      k > 0 && Math.hypot(path[k - 1]!.pos[0] - w.pos[0], path[k - 1]!.pos[1] - w.pos[1]) > 1e-6;
+    if (!moving || !arriving || w.t <= from || w.t >= to) return w;
+    const [ox, oy] = offsetAt(w.t);
+    return ox === 0 && oy === 0 ? w : { ...w, pos: [w.pos[0] + ox, w.pos[1] + oy] };
+  });
+  const merged = [...shifted, ...inserted].sort((a, b) => a.t - b.t);
   path.length = 0;
   path.push(...merged);
 }

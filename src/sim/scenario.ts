@@ -26,6 +26,7 @@ import {
   type PlannedReach,
   type PlateSpot,
   type ReachIntent,
+  walkedDistances,
 } from './shoppers.js';
 import { occupiedUntil, stepAside } from './personalSpace.js';
 import { platesOf, type SimStore } from './stores.js';
@@ -313,6 +314,13 @@ export function runScenario(
     return b.build(id, '', enterAt, exitAt, { entry: entry.gate, exit: exit.gate });
   }
 
+  // Someone planned earlier walks on as planned, even through a person planned later who stopped in
+  // the aisle: each walker also gives way to those who stand there, whenever they were planned.
+  for (let i = 0; i < people.length; i++) {
+    const person = people[i]!;
+    stepAside(person.path, people.slice(i + 1), { standingOnly: true });
+    person.dist = walkedDistances(person.path);
+  }
   for (const v of visits) for (const p of v.people) p.token = v.token;
 
   // ---- 2. Shelves: initial items, then every reach in time order.

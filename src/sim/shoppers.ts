@@ -241,12 +241,7 @@ export class PlanBuilder {
     exitAt: number,
     gates: { entry: string; exit: string },
   ): PersonPlan {
-    const dist = [0];
-    for (let i = 1; i < this.path.length; i++) {
-      const a = this.path[i - 1]!.pos;
-      const b = this.path[i]!.pos;
-      dist.push(dist[i - 1]! + Math.hypot(b[0] - a[0], b[1] - a[1]));
-    }
+    const dist = walkedDistances(this.path);
     return {
       id,
       token,
@@ -261,6 +256,17 @@ export class PlanBuilder {
       dist,
     };
   }
+}
+
+/** Cumulative walked distance at each waypoint of a path (m): a plan's `dist`, again after its path is bent. */
+export function walkedDistances(path: readonly Waypoint[]): number[] {
+  const dist = [0];
+  for (let i = 1; i < path.length; i++) {
+    const a = path[i - 1]!.pos;
+    const b = path[i]!.pos;
+    dist.push(dist[i - 1]! + Math.hypot(b[0] - a[0], b[1] - a[1]));
+  }
+  return dist;
 }
 
 /** Finds the index of the last waypoint at or before t (binary search). */

@@ -126,6 +126,31 @@ describe('identity from the gate', () => {
     expect(id.sessionOf('t9')).toBe('a');
   });
 
+  it('takes a track coasting unseen since a new one appeared beside it for that same person', () => {
+    // a's track t1 still lives (the tracker keeps a lost person for seconds) but has not been seen
+    // since t9 appeared where t1 was: t9 is a's person, not a second track on someone of b's.
+    const id = new TrackIdentity(store);
+    const visits = [visit('a', 1000), visit('b', 1500, 2)];
+    id.update(
+      [track('t1', 2000, [1, 0.5]), track('t2', 2500, [1.5, 0.5]), track('t3', 2600, [1.4, 0.5])],
+      visits,
+      3000,
+    );
+    const later = (t: number, extra: TrackView[]) => [
+      track('t1', 2000, [1, 0.5], [5, 5], 9000),
+      track('t2', 2500, [1.5, 0.5], [2, 6], t),
+      ...extra,
+    ];
+    // b's second person (t3) was lost 1.3 m off; t9 appears right where a's t1 was last seen.
+    id.update(later(9000, [track('t3', 2600, [1.4, 0.5], [6.4, 5.5], 9000)]), visits, 9000);
+    id.update(
+      later(10_500, [{ ...track('t9', 9100, [5.2, 5.1], [5.3, 5.1], 10_500), hits: 80 }]),
+      visits,
+      10_500,
+    );
+    expect(id.sessionOf('t9')).toBe('a');
+  });
+
   it('lets someone queueing before their own scan wait for it, not join the scan before', () => {
     const id = new TrackIdentity(store);
     const a = visit('a', 1000);
@@ -200,6 +225,22 @@ describe('identity from the gate', () => {
       58_800,
     );
     id.update([track('t3', 2800, [1.2, 0.5], [4, 4], 60_000)], visits, 60_000);
+    expect(id.nearestToExit(visits, 60_000)?.visitId).toBe('b');
+  });
+});
+
+describe('who left, asked a moment after the exit pass', () => {
+  it('is not someone still seen inside after the pass, even one who stood by the exit before it', () => {
+    const id = new TrackIdentity(store);
+    const visits = [visit('a', 1000), visit('b', 1500)];
+    id.update([track('t1', 2000, [1, 0.5]), track('t2', 2500, [1.5, 0.5])], visits, 3000);
+    // Pass at 60 s: a browses 0.85 m from the exit and is still seen at 61.2 s; b walked out of
+    // sight 2.5 m short of the exit 3.5 s before the pass (a slow walker; the lane is poorly seen).
+    id.update(
+      [track('t1', 2000, [1, 0.5], [9, 1.85], 61_200), track('t2', 2500, [1.5, 0.5], [9, 3.5], 56_500)],
+      visits,
+      61_200,
+    );
     expect(id.nearestToExit(visits, 60_000)?.visitId).toBe('b');
   });
 });

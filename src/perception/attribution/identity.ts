@@ -27,6 +27,10 @@ export const DEFAULT_IDENTITY: IdentityOptions = {
 
 /** A person last seen this far from the exit (m) may be the one passing it now. */
 const EXIT_REACH_M = 3;
+/** Someone seen this long after an exit pass (ms)… */
+const STAYED_MS = 600;
+/** …farther than this from the exit zone (m) did not pass it. */
+const LANE_M = 0.8;
 /** Walking pace toward the exit (m/s). */
 const WALK_M_PER_S = 1.1;
 /** How fast the place a person could be spreads while unseen (m/s): they browse, not march. */
@@ -167,7 +171,9 @@ export class TrackIdentity {
         place = Math.max(place, Math.exp(-0.5 * (d / sigma) ** 2));
       }
       place += 0.02;
-      const followed = this.liveCount(v.visitId) >= v.groupSize;
+      // Followed: each of its people inside has a track seen since this one appeared, so none of
+      // them can be this one. A track coasting unseen since then may be this very person.
+      const followed = this.liveCount(v.visitId, track.bornAt) >= v.peopleInside;
       scored.push({ visitId: v.visitId, like: stature * place * (followed ? 0.15 : 1), place, followed });
     }
     // Everyone is followed already: the track is a second one on someone (born beside them), else a
@@ -194,9 +200,10 @@ export class TrackIdentity {
   }
 
   /**
-   * Of several visits, the one whose person is passing the exit at event time `t`: a person seen at
-   * the exit now, or one who walked out of the cameras' sight toward it and would reach it about now
+   * Of several visits, the one whose person passed the exit at event time `t`: a person seen at the
+   * exit then, or one who walked out of the cameras' sight toward it and would reach it about then
    * (cameras see the exit lane less well than the aisles, so people vanish a few steps before it).
+   * Asked a moment after `t`, it also knows who is still seen inside, and so did not leave.
    */
   nearestToExit(candidates: readonly Visit[], t: number): Visit | undefined {
     if (this.exitZones.length === 0) return undefined;
@@ -206,6 +213,8 @@ export class TrackIdentity {
       for (const s of this.sightingsOf(visit.visitId)) {
         const d = this.toExit(s.position);
         if (d > EXIT_REACH_M) continue;
+        // Still seen inside a while after the pass, and not in the exit lane: this person stayed.
+        if (s.at > t + STAYED_MS && d > LANE_M) continue;
         // When that person would pass the gate, at a walk.
         const eta = Math.min(s.at, t) + (d / WALK_M_PER_S) * 1000;
         miss = Math.min(miss, Math.abs(eta - t));
@@ -251,10 +260,11 @@ export class TrackIdentity {
     return n;
   }
 
-  /** Live tracks bound to each visit. */
-  private liveCount(visitId: string): number {
+  /** Live tracks bound to a visit and seen at or after `since` (ms). */
+  private liveCount(visitId: string, since: number): number {
     let n = 0;
-    for (const t of this.current.values()) if (this.sessions.get(t.id) === visitId) n++;
+    for (const t of this.current.values())
+      if (this.sessions.get(t.id) === visitId && t.lastSeenAt >= since) n++;
     return n;
   }
 }

@@ -150,10 +150,34 @@ describe('a track through its life', () => {
     expect(run()).toEqual(['track-1']);
   });
 
+  it('keeps the centre of a person seen a moment by the legs alone, and starts nobody from them', () => {
+    const s = createTrackerState();
+    walk(s, 0, 1000, 66, 3, 1);
+    const before = s.tracks[0]!;
+    const x = before.centre[0]!;
+    // Ankles and a knee 0.3 m behind the torso (a stride), placed alone: no centre, no new track.
+    const legs = at(1050, x - 0.3, 2, { mask: (1 << 13) | (1 << 15) | (1 << 16) });
+    const r = stepTracks(s, [legs], 1050);
+    expect(r.born).toEqual([]);
+    expect(r.assignment[0]?.id).toBe('track-1');
+    expect(s.tracks[0]!.centre[0]).toBe(x);
+    expect(s.tracks[0]!.velocity[0]).toBeGreaterThan(0.5);
+    const alone = stepTracks(s, [at(1100, 8, 6, { mask: (1 << 13) | (1 << 15) })], 1100);
+    expect(alone.born).toEqual([]);
+  });
+
+  it('does not read centimetres between instants milliseconds apart as a sprint', () => {
+    const s = createTrackerState();
+    for (let t = 0; t <= 1000; t += 40) stepTracks(s, [at(t, 4, 2)], t);
+    // Two instants 10 ms apart whose centres differ by 5 cm of triangulation noise.
+    stepTracks(s, [at(1010, 4.05, 2)], 1010);
+    expect(Math.abs(s.tracks[0]!.velocity[0]!)).toBeLessThan(0.3);
+  });
+
   it('rejects bad parameters by name', () => {
     expect(() => createTrackerState({ gateM: 0 })).toThrow(/gateM/);
     expect(() => createTrackerState({ confirmHits: 0 })).toThrow(/confirmHits/);
-    expect(() => createTrackerState({ velocityGain: 2 })).toThrow(/velocityGain/);
+    expect(() => createTrackerState({ velocityTauMs: 0 })).toThrow(/velocityTauMs/);
     expect(() => createTrackerState({ stitchMs: -1 })).toThrow(/stitchMs/);
   });
 

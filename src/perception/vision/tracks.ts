@@ -33,8 +33,14 @@ export interface Track {
   bornPlace: Vec3;
   /** Event time of the last candidate that updated it (ms). */
   lastSeenAt: number;
-  /** Torso centre at lastSeenAt (m). */
+  /** Torso centre at centreT (m). */
   centre: Float64Array;
+  /**
+   * Event time of the last candidate that showed the torso (ms). A candidate of limbs alone (legs
+   * seen under a shelf, a lone arm) updates the joints but not the centre: a centre taken from the
+   * feet is off by a stride and would throw the velocity.
+   */
+  centreT: number;
   /** Centre velocity (m/s). */
   velocity: Float64Array;
   /** Joints 17 × 3 at their last placement (m). */
@@ -68,8 +74,12 @@ export interface TrackingOptions {
   stitchSpeed: number;
   /** Fastest plausible walking speed (m/s); velocities are clamped to it. Default 2.5. */
   maxSpeed: number;
-  /** Weight of the newest velocity measurement (0..1). Default 0.5. */
-  velocityGain: number;
+  /**
+   * Time constant of the velocity estimate (ms). Default 300. Instants from unsynchronised cameras
+   * come tens of milliseconds apart, where centimetres of triangulation noise read as metres per
+   * second: the velocity follows each measurement with weight 1 − exp(−dt / this).
+   */
+  velocityTauMs: number;
   /**
    * An unmatched candidate this close to a live track's predicted centre (m) is a fragment of that
    * person (a pose split in two, a group the association could not merge) and starts nothing.
@@ -97,7 +107,7 @@ export const DEFAULT_TRACKING: TrackingOptions = {
   stitchMs: 8000,
   stitchSpeed: 1.2,
   maxSpeed: 2.5,
-  velocityGain: 0.5,
+  velocityTauMs: 300,
   spawnClearanceM: 0.45,
   mergeM: 0,
   mergeAfterMs: 1000,
@@ -142,8 +152,8 @@ export function createTrackerState(options: Partial<TrackingOptions> = {}): Trac
   const o = { ...DEFAULT_TRACKING, ...options };
   if (!(o.gateM > 0)) throw new Error(`tracking.gateM must be > 0 m, got ${o.gateM}`);
   if (!(o.confirmHits >= 1)) throw new Error(`tracking.confirmHits must be ≥ 1, got ${o.confirmHits}`);
-  if (!(o.velocityGain > 0 && o.velocityGain <= 1))
-    throw new Error(`tracking.velocityGain must be in (0, 1], got ${o.velocityGain}`);
+  if (!(o.velocityTauMs > 0))
+    throw new Error(`tracking.velocityTauMs must be > 0 ms, got ${o.velocityTauMs}`);
   if (!(o.coastTauMs > 0)) throw new Error(`tracking.coastTauMs must be > 0 ms, got ${o.coastTauMs}`);
   if (!(o.mergeM >= 0)) throw new Error(`tracking.mergeM must be ≥ 0 m, got ${o.mergeM}`);
   if (o.tentativeMaxGapMs < 0 || o.confirmedMaxGapMs < 0 || o.stitchMs < 0)
@@ -162,7 +172,7 @@ function coast(dt: number, tau: number): number {
 
 /** Predicted centre of a track at time t (ms), written to out. */
 export function predictCentre(track: Track, t: number, out: Float64Array | number[], tauS = 0.5): void {
-  const h = coast((t - track.lastSeenAt) / 1000, tauS);
+  const h = coast((t - track.centreT) / 1000, tauS);
   out[0] = track.centre[0]! + track.velocity[0]! * h;
   out[1] = track.centre[1]! + track.velocity[1]! * h;
   out[2] = track.centre[2]!;
@@ -222,18 +232,21 @@ export function stepTracks(
   // Match: hinted pairs first (the association already checked the poses), then by distance.
   const used = new Uint8Array(live.length);
   const pairs: { d: number; c: number; k: number; hinted: number }[] = [];
+  const torsoSeen = candidates.map((cand) => hasTorso(cand.mask));
   for (let c = 0; c < candidates.length; c++) {
     const cand = candidates[c]!;
     for (let k = 0; k < live.length; k++) {
       const tr = live[k]!;
       predictCentre(tr, cand.t, pred, tau);
-      const dx = cand.centre[0] - pred[0]!;
-      const dy = cand.centre[1] - pred[1]!;
+      const centre = torsoSeen[c] ? cand.centre : impliedCentre(tr, cand);
+      if (!centre) continue;
+      const dx = centre[0]! - pred[0]!;
+      const dy = centre[1]! - pred[1]!;
       if (dx > 2 * o.gateM || dx < -2 * o.gateM || dy > 2 * o.gateM || dy < -2 * o.gateM) continue;
-      const dz = (cand.centre[2] - pred[2]!) * 0.5;
+      const dz = torsoSeen[c] ? (centre[2]! - pred[2]!) * 0.5 : 0;
       // Nearer of the prediction and the last sighting: the person may have stopped.
-      const lx = cand.centre[0] - tr.centre[0]!;
-      const ly = cand.centre[1] - tr.centre[1]!;
+      const lx = centre[0]! - tr.centre[0]!;
+      const ly = centre[1]! - tr.centre[1]!;
       const d =
         Math.sqrt(Math.min(dx * dx + dy * dy, lx * lx + ly * ly) + dz * dz) +
         (state.matchPenalty?.(tr, cand) ?? 0);
@@ -258,9 +271,10 @@ export function stepTracks(
     }
   }
 
-  // Unmatched candidates: revive a lost track whose motion explains the gap, else spawn.
+  // Unmatched candidates: revive a lost track whose motion explains the gap, else spawn. Limbs
+  // without a torso start nobody: too little of a person to tell a new one from a fragment.
   for (let c = 0; c < candidates.length; c++) {
-    if (step.assignment[c] !== null) continue;
+    if (step.assignment[c] !== null || !torsoSeen[c]) continue;
     const cand = candidates[c]!;
     let fragment = false;
     for (const tr of state.tracks) {
@@ -301,6 +315,7 @@ export function stepTracks(
       bornPlace: [cand.centre[0], cand.centre[1], cand.centre[2]],
       lastSeenAt: cand.t,
       centre: Float64Array.from(cand.centre),
+      centreT: cand.t,
       velocity: new Float64Array(3),
       joints: new Float64Array(51),
       jointT: new Float64Array(17).fill(-Infinity),
@@ -343,6 +358,7 @@ export function stepTracks(
         if (drop.lastSeenAt > keep.lastSeenAt) {
           // The survivor takes the newer sighting.
           keep.centre.set(drop.centre);
+          keep.centreT = drop.centreT;
           for (let j = 0; j < 17; j++) {
             if (drop.jointT[j]! > keep.jointT[j]!) {
               keep.joints[j * 3] = drop.joints[j * 3]!;
@@ -378,23 +394,28 @@ function idNumber(tr: Track): number {
 }
 
 function update(tr: Track, cand: PersonCandidate, o: TrackingOptions, fresh = false): void {
-  const dt = (cand.t - tr.lastSeenAt) / 1000;
-  if (!fresh && dt > 1e-3) {
-    const g = o.velocityGain;
-    for (let i = 0; i < 2; i++) {
-      const v = (cand.centre[i]! - tr.centre[i]!) / dt;
-      tr.velocity[i] = g * v + (1 - g) * tr.velocity[i]!;
+  if (fresh || hasTorso(cand.mask)) {
+    const dt = (cand.t - tr.centreT) / 1000;
+    if (!fresh && dt > 1e-3) {
+      const g = 1 - Math.exp((-dt * 1000) / o.velocityTauMs);
+      for (let i = 0; i < 2; i++) {
+        const v = (cand.centre[i]! - tr.centre[i]!) / dt;
+        tr.velocity[i] = g * v + (1 - g) * tr.velocity[i]!;
+      }
+      tr.velocity[2] = 0;
+      const s = Math.hypot(tr.velocity[0]!, tr.velocity[1]!);
+      if (s > o.maxSpeed) {
+        tr.velocity[0] = (tr.velocity[0]! * o.maxSpeed) / s;
+        tr.velocity[1] = (tr.velocity[1]! * o.maxSpeed) / s;
+      }
     }
-    tr.velocity[2] = 0;
-    const s = Math.hypot(tr.velocity[0]!, tr.velocity[1]!);
-    if (s > o.maxSpeed) {
-      tr.velocity[0] = (tr.velocity[0]! * o.maxSpeed) / s;
-      tr.velocity[1] = (tr.velocity[1]! * o.maxSpeed) / s;
+    if (fresh || cand.t >= tr.centreT) {
+      tr.centre[0] = cand.centre[0];
+      tr.centre[1] = cand.centre[1];
+      tr.centre[2] = cand.centre[2];
+      tr.centreT = cand.t;
     }
   }
-  tr.centre[0] = cand.centre[0];
-  tr.centre[1] = cand.centre[1];
-  tr.centre[2] = cand.centre[2];
   for (let j = 0; j < 17; j++) {
     if (!(cand.mask & (1 << j))) continue;
     tr.joints[j * 3] = cand.joints[j * 3]!;
@@ -405,6 +426,39 @@ function update(tr: Track, cand: PersonCandidate, o: TrackingOptions, fresh = fa
   tr.lastSeenAt = Math.max(tr.lastSeenAt, cand.t);
   tr.hits++;
   if (cand.sourceKey !== null) tr.sourceKey = cand.sourceKey;
+}
+
+const TORSO = [5, 6, 11, 12];
+
+/** Whether a skeleton shows enough of the torso (two of shoulders and hips) to place the person. */
+function hasTorso(mask: number): boolean {
+  let n = 0;
+  for (const j of TORSO) if (mask & (1 << j)) n++;
+  return n >= 2;
+}
+
+const implied = new Float64Array(3);
+
+/**
+ * Where the torso of a limbs-only candidate would be if it were this track's person: each placed
+ * joint, less where that joint sat relative to the track's centre (on the floor). Null when the track
+ * knows none of its joints.
+ */
+function impliedCentre(tr: Track, cand: PersonCandidate): Float64Array | null {
+  let x = 0;
+  let y = 0;
+  let n = 0;
+  for (let j = 0; j < 17; j++) {
+    if (!(cand.mask & (1 << j)) || tr.jointT[j] === -Infinity) continue;
+    x += cand.joints[j * 3]! - (tr.joints[j * 3]! - tr.centre[0]!);
+    y += cand.joints[j * 3 + 1]! - (tr.joints[j * 3 + 1]! - tr.centre[1]!);
+    n++;
+  }
+  if (n === 0) return null;
+  implied[0] = x / n;
+  implied[1] = y / n;
+  implied[2] = tr.centre[2]!;
+  return implied;
 }
 
 /** Torso centre of a skeleton: mean of the placed shoulders and hips, else of all placed joints. Null when none. */
