@@ -18,7 +18,7 @@ export interface IdentityOptions {
 }
 
 export const DEFAULT_IDENTITY: IdentityOptions = {
-  entryReachM: 1.2,
+  entryReachM: 0.7,
   afterScanMs: 15_000,
   stitchGapMs: 8_000,
   stitchReachM: 0.8,
@@ -27,6 +27,8 @@ export const DEFAULT_IDENTITY: IdentityOptions = {
 
 /** A person last seen this far from the exit (m) may be the one passing it now. */
 const EXIT_REACH_M = 3;
+/** A scan this long after a track appeared at the entry (ms) may still be its own (device clocks differ). */
+const SCAN_AFTER_BIRTH_MS = 1500;
 /** Someone seen this long after an exit pass (ms)… */
 const STAYED_MS = 600;
 /** …farther than this from the exit zone (m) did not pass it. */
@@ -41,7 +43,14 @@ interface Lost {
   visitId: string;
   at: number;
   position: [number, number];
+  velocity: [number, number];
 }
+
+/** A new track continues a bound one that stopped being seen at most this long before it appeared (ms)… */
+const CONTINUE_GAP_MS = 1500;
+/** …within this distance of where that one was heading (m), plus CONTINUE_SPREAD_M_PER_S per second of the gap. */
+const CONTINUE_REACH_M = 0.45;
+const CONTINUE_SPREAD_M_PER_S = 0.5;
 
 /**
  * Who each track is: a person at the entry belongs to the earliest scan still waiting for its
@@ -55,6 +64,8 @@ export class TrackIdentity {
   /** Statures of each visit's people, learned from the tracks bound at the entry (key: track id). */
   private readonly people = new Map<string, Map<string, number>>();
   private readonly decided = new Set<string>();
+  /** Tracks that a later track continues: each is continued once. */
+  private readonly continued = new Set<string>();
   private readonly lost: Lost[] = [];
   private current = new Map<string, TrackView>();
   private readonly entryZones: [number, number][][];
@@ -88,6 +99,7 @@ export class TrackIdentity {
           visitId,
           at: old.lastSeenAt,
           position: [old.position[0], old.position[1]],
+          velocity: [old.velocity[0], old.velocity[1]],
         });
       }
     }
@@ -101,10 +113,24 @@ export class TrackIdentity {
     const open = visits.filter((v) => v.status === 'open' && v.channel === 'gate');
     for (const track of unbound) {
       if (!this.decided.has(track.id)) {
+        // The tracker broke someone's track (a poorly seen spot, the entry's queue): the new one
+        // starting where a bound one stopped is that person, wherever it is.
+        const continued = this.continuation(track);
+        if (continued) {
+          this.decided.add(track.id);
+          this.sessions.set(track.id, continued.visitId);
+          const people = this.people.get(continued.visitId);
+          const own = people?.get(continued.trackId);
+          if (people && own !== undefined) {
+            people.delete(continued.trackId);
+            people.set(track.id, own);
+          }
+          continue;
+        }
         if (this.atEntry(track, now)) {
           // Someone at the gate: theirs is the earliest scan still waiting for its people. A person
           // queueing before their own scan waits here unbound, not given to the scan before.
-          const visitId = this.fromScan(track, visits);
+          const visitId = this.fromScan(track, visits, now);
           if (visitId) {
             this.decided.add(track.id);
             this.founder(visitId, track.id);
@@ -189,6 +215,40 @@ export class TrackIdentity {
     return lead >= 2 ? best.visitId : null;
   }
 
+  /**
+   * The bound track a new one continues: one not seen since the new one appeared, that stopped
+   * being seen shortly before, where its motion would have taken it. The nearest such; null when
+   * none (or when the new track is still young enough that the old one may yet be seen again).
+   */
+  private continuation(track: TrackView): { trackId: string; visitId: string } | null {
+    const born: [number, number] = [track.bornPlace[0], track.bornPlace[1]];
+    let best: { trackId: string; visitId: string; d: number } | null = null;
+    const consider = (
+      trackId: string,
+      visitId: string,
+      at: number,
+      p: [number, number],
+      v: [number, number],
+    ) => {
+      const gap = track.bornAt - at;
+      if (gap < 0 || gap > CONTINUE_GAP_MS || this.continued.has(trackId)) return;
+      const h = Math.min(gap, 500) / 1000; // people stop more often than they walk on unseen
+      const d = Math.hypot(born[0] - (p[0] + v[0] * h), born[1] - (p[1] + v[1] * h));
+      if (d > CONTINUE_REACH_M + (CONTINUE_SPREAD_M_PER_S * gap) / 1000) return;
+      if (!best || d < best.d) best = { trackId, visitId, d };
+    };
+    for (const t of this.current.values()) {
+      const visitId = this.sessions.get(t.id);
+      if (t.id === track.id || !visitId) continue;
+      consider(t.id, visitId, t.lastSeenAt, [t.position[0], t.position[1]], [t.velocity[0], t.velocity[1]]);
+    }
+    for (const l of this.lost) consider(l.trackId, l.visitId, l.at, l.position, l.velocity);
+    const found = best as { trackId: string; visitId: string; d: number } | null;
+    if (!found) return null;
+    this.continued.add(found.trackId);
+    return { trackId: found.trackId, visitId: found.visitId };
+  }
+
   /** Where a visit's people were last seen: its live tracks (but `except`) and its recently lost ones. */
   private sightingsOf(visitId: string, except?: string): { at: number; position: [number, number] }[] {
     const out: { at: number; position: [number, number] }[] = [];
@@ -240,24 +300,32 @@ export class TrackIdentity {
     );
   }
 
-  /** The earliest scan around a track's birth (or after it) that still has room for one of its group. */
-  private fromScan(track: TrackView, visits: readonly Visit[]): string | null {
+  /**
+   * The earliest scan around a track's birth that still has room for one of its group. A scan after
+   * the birth counts only while the person still stands in the entry zone (queueing at the gate)
+   * or within moments of it (clocks differ): someone already walking into the store came in on an
+   * earlier scan, or is a broken track.
+   */
+  private fromScan(track: TrackView, visits: readonly Visit[], now: number): string | null {
+    const queueing = this.entryZones.some(
+      (z) => distanceToPolygon([track.position[0], track.position[1]], z) <= 0.2,
+    );
     const scans = visits
       .filter(
         (v) =>
           v.channel === 'gate' &&
           v.status === 'open' &&
           v.enteredAt >= track.bornAt - this.opts.afterScanMs &&
+          (queueing || v.enteredAt <= track.bornAt + SCAN_AFTER_BIRTH_MS) &&
           this.boundCount(v.visitId) < v.groupSize,
       )
       .sort((a, b) => a.enteredAt - b.enteredAt || (a.visitId < b.visitId ? -1 : 1));
     return scans[0]?.visitId ?? null;
   }
 
+  /** People of a visit found at the entry so far (a broken track that was continued counts once). */
   private boundCount(visitId: string): number {
-    let n = 0;
-    for (const v of this.sessions.values()) if (v === visitId) n++;
-    return n;
+    return this.people.get(visitId)?.size ?? 0;
   }
 
   /** Live tracks bound to a visit and seen at or after `since` (ms). */

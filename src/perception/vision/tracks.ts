@@ -197,6 +197,8 @@ export function predictJoints(track: Track, t: number, out: Float64Array, maxAge
 }
 
 const pred = new Float64Array(3);
+/** How much nearer (m) a candidate whose poses the association gave to a track counts for that track. */
+const HINT_BONUS_M = 0.1;
 
 /**
  * Advances the tracker to time t with the candidates seen at t: ages, matches, updates, spawns,
@@ -255,10 +257,12 @@ export function stepTracks(
         (cand.sourceKey !== null && cand.sourceKey === tr.sourceKey)
           ? 1
           : 0;
-      if (d <= o.gateM * (hinted ? 1.5 : 1)) pairs.push({ d, c, k, hinted });
+      if (d <= o.gateM * (hinted ? 1.2 : 1)) pairs.push({ d: d - (hinted ? HINT_BONUS_M : 0), c, k, hinted });
     }
   }
-  pairs.sort((x, y) => y.hinted - x.hinted || x.d - y.d || x.c - y.c || x.k - y.k);
+  // Nearest first; the association's claim is worth a little distance, no more: poses mixed from
+  // two people claim a track too, and taking them first would leave its own person to a new track.
+  pairs.sort((x, y) => x.d - y.d || y.hinted - x.hinted || x.c - y.c || x.k - y.k);
   for (const p of pairs) {
     if (step.assignment[p.c] !== null || used[p.k]) continue;
     used[p.k] = 1;
@@ -279,8 +283,11 @@ export function stepTracks(
     let fragment = false;
     for (const tr of state.tracks) {
       predictCentre(tr, cand.t, pred, tau);
-      if (Math.sqrt((cand.centre[0] - pred[0]!) ** 2 + (cand.centre[1] - pred[1]!) ** 2) < o.spawnClearanceM)
-        fragment = true;
+      // Near the prediction or the last sighting: a track just thrown ahead by a bad candidate
+      // still stands for the person behind it.
+      const dp = Math.hypot(cand.centre[0] - pred[0]!, cand.centre[1] - pred[1]!);
+      const dl = Math.hypot(cand.centre[0] - tr.centre[0]!, cand.centre[1] - tr.centre[1]!);
+      if (Math.min(dp, dl) < o.spawnClearanceM) fragment = true;
     }
     if (fragment) continue;
     let best = -1;
