@@ -60,7 +60,8 @@ const track = (
   bornAt: number,
   born: [number, number],
   at: [number, number] = born,
-  lastSeenAt = bornAt,
+  // Seen for a second since it appeared, unless said otherwise.
+  lastSeenAt = bornAt + 1000,
 ): TrackView => ({
   id,
   confirmed: true,

@@ -44,6 +44,7 @@ interface Lost {
   at: number;
   position: [number, number];
   velocity: [number, number];
+  stature: number | null;
 }
 
 /** A new track continues a bound one that stopped being seen at most this long before it appeared (ms)… */
@@ -100,6 +101,7 @@ export class TrackIdentity {
           at: old.lastSeenAt,
           position: [old.position[0], old.position[1]],
           velocity: [old.velocity[0], old.velocity[1]],
+          stature: old.stature,
         });
       }
     }
@@ -119,6 +121,7 @@ export class TrackIdentity {
         if (continued) {
           this.decided.add(track.id);
           this.sessions.set(track.id, continued.visitId);
+          (globalThis as any).WHY?.set(track.id, 'cont:' + continued.trackId);
           const people = this.people.get(continued.visitId);
           const own = people?.get(continued.trackId);
           if (people && own !== undefined) {
@@ -135,13 +138,17 @@ export class TrackIdentity {
             this.decided.add(track.id);
             this.founder(visitId, track.id);
             this.sessions.set(track.id, visitId);
+            (globalThis as any).WHY?.set(track.id, 'entry');
           }
           continue;
         } else this.decided.add(track.id);
       }
       // Undefined: not sure yet; wait for more of the track (its stature settles) rather than guess.
       const visitId = this.midStore(track, open, now);
-      if (visitId) this.sessions.set(track.id, visitId);
+      if (visitId) {
+        this.sessions.set(track.id, visitId);
+        (globalThis as any).WHY?.set(track.id, 'mid');
+      }
     }
   }
 
@@ -217,32 +224,37 @@ export class TrackIdentity {
 
   /**
    * The bound track a new one continues: one not seen since the new one appeared, that stopped
-   * being seen shortly before, where its motion would have taken it. The nearest such; null when
-   * none (or when the new track is still young enough that the old one may yet be seen again).
+   * being seen shortly before, where its motion would have taken it, of the same stature. The
+   * nearest such (a stature not measured yet rules nobody out); null when none.
    */
   private continuation(track: TrackView): { trackId: string; visitId: string } | null {
     const born: [number, number] = [track.bornPlace[0], track.bornPlace[1]];
     let best: { trackId: string; visitId: string; d: number } | null = null;
+    const h = track.recentStature ?? track.stature;
     const consider = (
       trackId: string,
       visitId: string,
       at: number,
       p: [number, number],
       v: [number, number],
+      stature: number | null,
     ) => {
       const gap = track.bornAt - at;
       if (gap < 0 || gap > CONTINUE_GAP_MS || this.continued.has(trackId)) return;
-      const h = Math.min(gap, 500) / 1000; // people stop more often than they walk on unseen
-      const d = Math.hypot(born[0] - (p[0] + v[0] * h), born[1] - (p[1] + v[1] * h));
+      // Bones do not change: someone of another stature is someone else.
+      if (h !== null && stature !== null && Math.abs(h - stature) > 3 * this.opts.statureSigmaM) return;
+      const ahead = Math.min(gap, 500) / 1000; // people stop more often than they walk on unseen
+      const d = Math.hypot(born[0] - (p[0] + v[0] * ahead), born[1] - (p[1] + v[1] * ahead));
       if (d > CONTINUE_REACH_M + (CONTINUE_SPREAD_M_PER_S * gap) / 1000) return;
       if (!best || d < best.d) best = { trackId, visitId, d };
     };
     for (const t of this.current.values()) {
       const visitId = this.sessions.get(t.id);
       if (t.id === track.id || !visitId) continue;
-      consider(t.id, visitId, t.lastSeenAt, [t.position[0], t.position[1]], [t.velocity[0], t.velocity[1]]);
+      const v: [number, number] = [t.velocity[0], t.velocity[1]];
+      consider(t.id, visitId, t.lastSeenAt, [t.position[0], t.position[1]], v, t.stature);
     }
-    for (const l of this.lost) consider(l.trackId, l.visitId, l.at, l.position, l.velocity);
+    for (const l of this.lost) consider(l.trackId, l.visitId, l.at, l.position, l.velocity, l.stature);
     const found = best as { trackId: string; visitId: string; d: number } | null;
     if (!found) return null;
     this.continued.add(found.trackId);

@@ -40,7 +40,7 @@ describe('a track through its life', () => {
   });
 
   it('ages in event time, not frames: a slow camera keeps its track, a long gap ends it', () => {
-    const s = createTrackerState();
+    const s = createTrackerState({ stitchMs: 8000 });
     walk(s, 0, 1000, 250, 1, 0); // 4 fps
     expect(s.tracks[0]!.confirmed).toBe(true);
     const later = stepTracks(s, [], 1000 + 2900);
@@ -59,8 +59,8 @@ describe('a track through its life', () => {
     expect(s.lost).toEqual([]);
   });
 
-  it('stitches a person who reappears where their motion leads, under the old id', () => {
-    const s = createTrackerState();
+  it('stitches a person who reappears where their motion leads, under the old id (when asked to)', () => {
+    const s = createTrackerState({ stitchMs: 8000 });
     walk(s, 0, 1000, 100, 1, 1); // ends at x = 2 moving +x at 1 m/s
     stepTracks(s, [], 4100); // lost
     expect(s.tracks).toEqual([]);
@@ -107,16 +107,28 @@ describe('a track through its life', () => {
     expect(r.assignment.map((t) => t?.id ?? null)).toEqual(['track-1', 'track-2', null]);
   });
 
-  it('follows an association hint and an external tracker id', () => {
+  it('follows an association hint between candidates centimetres apart, never over a nearer one', () => {
     const s = createTrackerState({ mergeM: 0 }); // the two end up close: no duplicate merging here
     for (let t = 0; t <= 300; t += 100) stepTracks(s, [at(t, 1, 1), at(t, 1.6, 1)], t);
-    // Both candidates are nearer the other track, but the hints say who is who.
+    // Both candidates are a little nearer the other track, but the hints say who is who.
     const r = stepTracks(
       s,
-      [at(400, 1.35, 1, { trackHint: 'track-1' }), at(400, 1.25, 1, { trackHint: 'track-2' })],
+      [at(400, 1.33, 1, { trackHint: 'track-1' }), at(400, 1.27, 1, { trackHint: 'track-2' })],
       400,
     );
     expect(r.assignment.map((t) => t!.id)).toEqual(['track-1', 'track-2']);
+    // Poses mixed from two people, claimed for track-1 0.4 m ahead of it, do not take it from its
+    // own person standing where it is.
+    const mixed = stepTracks(
+      s,
+      [
+        at(500, 1.73, 1, { trackHint: 'track-1' }),
+        at(500, 1.34, 1),
+        at(500, 1.28, 1, { trackHint: 'track-2' }),
+      ],
+      500,
+    );
+    expect(mixed.assignment[1]?.id).toBe('track-1');
   });
 
   it('merges two tracks that follow one person, keeping the older id', () => {

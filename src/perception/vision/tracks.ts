@@ -66,8 +66,10 @@ export interface TrackingOptions {
   /** A confirmed track unseen for this long is lost (ms). Default 3000. */
   confirmedMaxGapMs: number;
   /**
-   * A lost confirmed track can be revived by a new person within this long (ms). Default 8000.
-   * Too large revives the wrong person after a crossing; 0 turns stitching off.
+   * A lost confirmed track can be revived by a new person within this long (ms). Default 0 (off):
+   * telling a broken track's person is the identity's work (`TrackIdentity`), which knows the
+   * visits, the doors and every lost person's stature; on the simulator's standard scenario the
+   * tracker's own revival gave newcomers at the entry the tracks of people who had walked on.
    */
   stitchMs: number;
   /** Speed assumed to bound how far a lost person wandered (m/s); stitching gate grows with it. Default 1.2. */
@@ -104,7 +106,7 @@ export const DEFAULT_TRACKING: TrackingOptions = {
   confirmHits: 3,
   tentativeMaxGapMs: 400,
   confirmedMaxGapMs: 3000,
-  stitchMs: 8000,
+  stitchMs: 0,
   stitchSpeed: 1.2,
   maxSpeed: 2.5,
   velocityTauMs: 300,
