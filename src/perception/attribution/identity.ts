@@ -198,6 +198,8 @@ export class TrackIdentity {
       }
       let place = 0;
       for (const seen of this.sightingsOf(v.visitId, track.id)) {
+        // Someone lost in the exit lane left the store; they explain nobody appearing later.
+        if (seen.at < track.bornAt && this.toExit(seen.position) <= LANE_M) continue;
         const gap = Math.max(0, track.bornAt - seen.at) / 1000;
         const sigma = this.opts.stitchReachM + WANDER_M_PER_S * gap;
         const d = Math.hypot(born[0] - seen.position[0], born[1] - seen.position[1]);
@@ -216,6 +218,7 @@ export class TrackIdentity {
     const [best, second] = scored;
     if (!best || best.like < 1e-4) return track.hits < 60 ? undefined : null;
     const lead = second ? best.like / second.like : Infinity;
+    if (process.env.MIDDBG && process.env.MIDDBG.split(',').includes(track.id)) console.log('MIDDBG', ((now - Number(process.env.DBG_T0)) / 1000).toFixed(1), track.id, 'h', h?.toFixed(3), 'hits', track.hits, scored.map((c) => `${open.find((v) => v.visitId === c.visitId)!.token.slice(0, 6)}:${c.like.toExponential(1)} pl${c.place.toFixed(2)} f${c.followed ? 1 : 0} st${[...(this.people.get(c.visitId)?.values() ?? [])].map((x) => x.toFixed(3)).join('/')}`).join(' '));
     if (full && best.place < 0.5) return null;
     if (lead >= 4) return best.visitId;
     if (track.hits < 60 && now - track.bornAt < 5000) return undefined;
@@ -241,6 +244,7 @@ export class TrackIdentity {
     ) => {
       const gap = track.bornAt - at;
       if (gap < 0 || gap > CONTINUE_GAP_MS || this.continued.has(trackId)) return;
+      if (this.toExit(p) <= LANE_M) return; // lost in the exit lane: they left
       // Bones do not change: someone of another stature is someone else.
       if (h !== null && stature !== null && Math.abs(h - stature) > 3 * this.opts.statureSigmaM) return;
       const ahead = Math.min(gap, 500) / 1000; // people stop more often than they walk on unseen
