@@ -203,7 +203,10 @@ export class TrackIdentity {
         const gap = Math.max(0, track.bornAt - seen.at) / 1000;
         const sigma = this.opts.stitchReachM + WANDER_M_PER_S * gap;
         const d = Math.hypot(born[0] - seen.position[0], born[1] - seen.position[1]);
-        place = Math.max(place, Math.exp(-0.5 * (d / sigma) ** 2));
+        // A density on the floor: someone unseen for long could be anywhere, which explains a
+        // track appearing here no better than it explains one anywhere else.
+        const spread = (this.opts.stitchReachM / sigma) ** 2;
+        place = Math.max(place, spread * Math.exp(-0.5 * (d / sigma) ** 2));
       }
       place += 0.02;
       // Followed: each of its people inside has a track seen since this one appeared, so none of
@@ -271,7 +274,9 @@ export class TrackIdentity {
     for (const t of this.current.values())
       if (t.id !== except && this.sessions.get(t.id) === visitId)
         out.push({ at: t.lastSeenAt, position: [t.position[0], t.position[1]] });
-    for (const l of this.lost) if (l.visitId === visitId) out.push({ at: l.at, position: l.position });
+    // A lost track that a later one continues says nothing more: that person is followed again.
+    for (const l of this.lost)
+      if (l.visitId === visitId && !this.continued.has(l.trackId)) out.push({ at: l.at, position: l.position });
     return out;
   }
 
