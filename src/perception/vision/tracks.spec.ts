@@ -81,7 +81,7 @@ describe('a track through its life', () => {
 
   it('weighs what positions do not show when two people are near (matchPenalty)', () => {
     // Two people 0.3 m apart; the candidate sits nearer track-1 but the penalty says it is track-2.
-    const s = createTrackerState({ spawnClearanceM: 0.1 });
+    const s = createTrackerState({ spawnClearanceM: 0.1, mergeM: 0 });
     for (let t = 0; t <= 500; t += 100) stepTracks(s, [at(t, 1, 2), at(t, 1.3, 2)], t);
     const [one, two] = s.tracks;
     s.matchPenalty = (track, cand) => (cand.sourceKey === 'tall' && track === one ? Infinity : 0);
