@@ -15,6 +15,12 @@ export interface IdentityOptions {
   stitchReachM: number;
   /** Spread of a stature estimate around the person's own (m): bone lengths, a couple of seconds' worth. */
   statureSigmaM: number;
+  /**
+   * Spread of one sighting's stature (m): a young track's median over n sightings is off by about
+   * this / √n, a long one's by statureFloorM (the simulator's standard store: 4 mm, 0.75 cm bias).
+   */
+  statureSampleSigmaM: number;
+  statureFloorM: number;
 }
 
 export const DEFAULT_IDENTITY: IdentityOptions = {
@@ -23,10 +29,21 @@ export const DEFAULT_IDENTITY: IdentityOptions = {
   stitchGapMs: 8_000,
   stitchReachM: 0.8,
   statureSigmaM: 0.025,
+  statureSampleSigmaM: 0.05,
+  statureFloorM: 0.007,
 };
 
 /** A person last seen this far from the exit (m) may be the one passing it now. */
 const EXIT_REACH_M = 3;
+/** Adult stature (m): mean and spread, for a person whose own the store has not measured. */
+const ADULT_MEAN_M = 1.72;
+const ADULT_SPREAD_M = 0.09;
+
+/** Relative density of an adult stature h (1 at the mean). */
+function adultDensity(h: number): number {
+  return Math.exp(-0.5 * ((h - ADULT_MEAN_M) / ADULT_SPREAD_M) ** 2);
+}
+
 /** A scan this long after a track appeared at the entry (ms) may still be its own (device clocks differ). */
 const SCAN_AFTER_BIRTH_MS = 1500;
 /** Someone seen this long after an exit pass (ms)… */
@@ -47,6 +64,8 @@ interface Lost {
   stature: number | null;
 }
 
+/** A bound track that ends this close (m) to another of its visit was a duplicate of it (merged). */
+const DUPLICATE_M = 0.45;
 /** A new track continues a bound one that stopped being seen at most this long before it appeared (ms)… */
 const CONTINUE_GAP_MS = 1500;
 /** …within this distance of where that one was heading (m), plus CONTINUE_SPREAD_M_PER_S per second of the gap. */
@@ -95,6 +114,16 @@ export class TrackIdentity {
     for (const [id, old] of this.current) {
       const visitId = this.sessions.get(id);
       if (!next.has(id) && visitId) {
+        // A duplicate the tracker merged into another track of the same visit: nobody was lost.
+        const kept = tracks.some(
+          (t) =>
+            this.sessions.get(t.id) === visitId &&
+            Math.hypot(t.position[0] - old.position[0], t.position[1] - old.position[1]) <= DUPLICATE_M,
+        );
+        if (kept) {
+          this.continued.add(id);
+          continue;
+        }
         this.lost.push({
           trackId: id,
           visitId,
@@ -121,7 +150,6 @@ export class TrackIdentity {
         if (continued) {
           this.decided.add(track.id);
           this.sessions.set(track.id, continued.visitId);
-          (globalThis as any).WHY?.set(track.id, 'cont:' + continued.trackId);
           const people = this.people.get(continued.visitId);
           const own = people?.get(continued.trackId);
           if (people && own !== undefined) {
@@ -138,7 +166,6 @@ export class TrackIdentity {
             this.decided.add(track.id);
             this.founder(visitId, track.id);
             this.sessions.set(track.id, visitId);
-            (globalThis as any).WHY?.set(track.id, 'entry');
           }
           continue;
         } else this.decided.add(track.id);
@@ -147,7 +174,6 @@ export class TrackIdentity {
       const visitId = this.midStore(track, open, now);
       if (visitId) {
         this.sessions.set(track.id, visitId);
-        (globalThis as any).WHY?.set(track.id, 'mid');
       }
     }
   }
@@ -162,10 +188,12 @@ export class TrackIdentity {
     const people = this.people.get(visitId);
     const own = people?.get(track.id);
     if (own === undefined) return;
+    // The track's own median while its recent sightings agree with it (a track that jumped to
+    // someone else where paths crossed shows it there first). Compared with the track, not with
+    // what was learned: an early estimate of a few sightings can be centimetres off.
     if (
-      Number.isNaN(own) ||
       track.recentStature === null ||
-      Math.abs(track.recentStature - own) < this.opts.statureSigmaM
+      Math.abs(track.recentStature - track.stature) < this.opts.statureSigmaM
     )
       people!.set(track.id, track.stature);
   }
@@ -186,15 +214,22 @@ export class TrackIdentity {
    * visit fits (it stays unknown, and its reaches go to review).
    */
   private midStore(track: TrackView, open: readonly Visit[], now: number): string | null | undefined {
-    const h = track.recentStature ?? track.stature;
+    const h = track.stature ?? track.recentStature;
+    // How sure the track's stature is by now: people's own are known to millimetres from the entry.
+    const sigma = Math.hypot(
+      this.opts.statureFloorM * Math.SQRT2,
+      this.opts.statureSampleSigmaM / Math.sqrt(Math.max(1, track.hits)),
+    );
     const born: [number, number] = [track.bornPlace[0], track.bornPlace[1]];
     const scored: { visitId: string; like: number; place: number; followed: boolean }[] = [];
     for (const v of open) {
       const statures = [...(this.people.get(v.visitId)?.values() ?? [])].filter((x) => !Number.isNaN(x));
       let stature = 1;
-      if (h !== null && statures.length > 0) {
-        const z = Math.min(...statures.map((x) => Math.abs(x - h))) / this.opts.statureSigmaM;
-        stature = Math.exp(-0.5 * z * z) + 1e-3;
+      if (h !== null) {
+        // A person of the visit whose stature is not known is anyone: as likely as a random adult.
+        const unknown = statures.length < v.peopleInside ? (sigma / ADULT_SPREAD_M) * adultDensity(h) : 0;
+        const z = statures.length > 0 ? Math.min(...statures.map((x) => Math.abs(x - h))) / sigma : Infinity;
+        stature = Math.max(Math.exp(-0.5 * z * z), unknown) + 1e-3;
       }
       let place = 0;
       for (const seen of this.sightingsOf(v.visitId, track.id)) {
@@ -221,7 +256,6 @@ export class TrackIdentity {
     const [best, second] = scored;
     if (!best || best.like < 1e-4) return track.hits < 60 ? undefined : null;
     const lead = second ? best.like / second.like : Infinity;
-    if (process.env.MIDDBG && process.env.MIDDBG.split(',').includes(track.id)) console.log('MIDDBG', ((now - Number(process.env.DBG_T0)) / 1000).toFixed(1), track.id, 'h', h?.toFixed(3), 'hits', track.hits, scored.map((c) => `${open.find((v) => v.visitId === c.visitId)!.token.slice(0, 6)}:${c.like.toExponential(1)} pl${c.place.toFixed(2)} f${c.followed ? 1 : 0} st${[...(this.people.get(c.visitId)?.values() ?? [])].map((x) => x.toFixed(3)).join('/')}`).join(' '));
     if (full && best.place < 0.5) return null;
     if (lead >= 4) return best.visitId;
     if (track.hits < 60 && now - track.bornAt < 5000) return undefined;
@@ -276,7 +310,8 @@ export class TrackIdentity {
         out.push({ at: t.lastSeenAt, position: [t.position[0], t.position[1]] });
     // A lost track that a later one continues says nothing more: that person is followed again.
     for (const l of this.lost)
-      if (l.visitId === visitId && !this.continued.has(l.trackId)) out.push({ at: l.at, position: l.position });
+      if (l.visitId === visitId && !this.continued.has(l.trackId))
+        out.push({ at: l.at, position: l.position });
     return out;
   }
 
