@@ -161,7 +161,7 @@ export class TrackIdentity {
         if (this.atEntry(track, now)) {
           // Someone at the gate: theirs is the earliest scan still waiting for its people. A person
           // queueing before their own scan waits here unbound, not given to the scan before.
-          const visitId = this.fromScan(track, visits, now);
+          const visitId = this.fromScan(track, visits);
           if (visitId) {
             this.decided.add(track.id);
             this.founder(visitId, track.id);
@@ -362,7 +362,7 @@ export class TrackIdentity {
    * or within moments of it (clocks differ): someone already walking into the store came in on an
    * earlier scan, or is a broken track.
    */
-  private fromScan(track: TrackView, visits: readonly Visit[], now: number): string | null {
+  private fromScan(track: TrackView, visits: readonly Visit[]): string | null {
     const queueing = this.entryZones.some(
       (z) => distanceToPolygon([track.position[0], track.position[1]], z) <= 0.2,
     );
