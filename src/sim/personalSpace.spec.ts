@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { occupiedUntil, PERSONAL_SPACE_M, stepAside } from './personalSpace.js';
 import { simulate } from './scenarios.js';
-import { bodyStateAt, type PersonPlan, type Waypoint } from './shoppers.js';
+import { bodyStateAt, walkedDistances, type PersonPlan, type Waypoint } from './shoppers.js';
 
 /** A plan that follows `path` (enters at its first waypoint, leaves at its last). */
 function plan(id: string, path: Waypoint[]): PersonPlan {
-  const dist = [0];
-  for (let i = 1; i < path.length; i++)
-    dist.push(
-      dist[i - 1]! + Math.hypot(path[i]!.pos[0] - path[i - 1]!.pos[0], path[i]!.pos[1] - path[i - 1]!.pos[1]),
-    );
   return {
     id,
     token: id,
@@ -21,7 +16,7 @@ function plan(id: string, path: Waypoint[]): PersonPlan {
     path,
     reaches: [],
     stride: 0.7,
-    dist,
+    dist: walkedDistances(path),
   };
 }
 

@@ -172,9 +172,7 @@ export class TrackIdentity {
       }
       // Undefined: not sure yet; wait for more of the track (its stature settles) rather than guess.
       const visitId = this.midStore(track, open, now);
-      if (visitId) {
-        this.sessions.set(track.id, visitId);
-      }
+      if (visitId) this.sessions.set(track.id, visitId);
     }
   }
 
