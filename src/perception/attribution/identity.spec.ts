@@ -152,6 +152,120 @@ describe('identity from the gate', () => {
     expect(id.sessionOf('t9')).toBe('a');
   });
 
+  it('hands a person over from a track the tracker let go to a second track it kept beside it', () => {
+    // At the gate the tracker started t9 beside t1 (a's person), then followed the person with t9
+    // and let t1 coast: t9 is a's person, though a's one place was taken when it appeared.
+    const id = new TrackIdentity(store);
+    const visits = [visit('a', 1000)];
+    id.update([track('t1', 1200, [1, 0.5], [1, 0.5], 1500)], visits, 1500);
+    id.update(
+      [track('t1', 1200, [1, 0.5], [1, 0.5], 1600), track('t9', 1500, [1.6, 0.6], [1.6, 0.6], 1600)],
+      visits,
+      1600,
+    );
+    expect(id.sessionOf('t9')).toBeNull();
+    id.update(
+      [track('t1', 1200, [1, 0.5], [1, 0.5], 1600), track('t9', 1500, [1.6, 0.6], [1.9, 0.8], 2300)],
+      visits,
+      2300,
+    );
+    expect(id.sessionOf('t9')).toBe('a');
+  });
+
+  it('does not hand a person over to a track beside them while theirs is still seen', () => {
+    const id = new TrackIdentity(store);
+    const visits = [visit('a', 1000)];
+    id.update([track('t1', 1200, [1, 0.5], [1, 0.5], 1500)], visits, 1500);
+    id.update(
+      [track('t1', 1200, [1, 0.5], [1, 0.5], 2300), track('t9', 1500, [1.6, 0.6], [1.9, 0.8], 2300)],
+      visits,
+      2300,
+    );
+    expect(id.sessionOf('t9')).toBeNull();
+  });
+
+  it('does not give a track already in the store to a scan made after it appeared', () => {
+    const id = new TrackIdentity(store);
+    const a = visit('a', 1000);
+    id.update([track('t1', 1200, [1, 0.5])], [a], 1500);
+    const adult = { stature: 1.72, recentStature: 1.72, hits: 80 };
+    // Someone a's person cannot be (a's is seen elsewhere) appears mid-store; b scans just after.
+    const b = visit('b', 5500);
+    id.update(
+      [track('t1', 1200, [1, 0.5], [2, 6], 6000), { ...track('t9', 5000, [7, 6], [7, 6], 6000), ...adult }],
+      [a, b],
+      6000,
+    );
+    expect(id.sessionOf('t9')).toBeNull();
+  });
+
+  it('swaps back two tracks that swapped people where their paths crossed, told by their bones', () => {
+    const id = new TrackIdentity(store);
+    const visits = [visit('a', 1000), visit('b', 1500)];
+    const body = (stature: number, recentStature: number, hits: number) => ({ stature, recentStature, hits });
+    id.update(
+      [
+        { ...track('t1', 2000, [1, 0.5]), ...body(1.6, 1.6, 10) },
+        { ...track('t2', 2500, [1.5, 0.5]), ...body(1.8, 1.8, 10) },
+      ],
+      visits,
+      3000,
+    );
+    id.update(
+      [
+        { ...track('t1', 2000, [1, 0.5], [3, 5], 5000), ...body(1.6, 1.6, 50) },
+        { ...track('t2', 2500, [1.5, 0.5], [8, 5], 5000), ...body(1.8, 1.8, 50) },
+      ],
+      visits,
+      5000,
+    );
+    // Each track now sees the other's body (recent stature), their whole medians not yet moved.
+    id.update(
+      [
+        { ...track('t1', 2000, [1, 0.5], [5, 5], 9000), ...body(1.6, 1.8, 100) },
+        { ...track('t2', 2500, [1.5, 0.5], [5.5, 5], 9000), ...body(1.8, 1.6, 100) },
+      ],
+      visits,
+      9000,
+    );
+    expect([id.sessionOf('t1'), id.sessionOf('t2')]).toEqual(['b', 'a']);
+  });
+
+  it('does not swap tracks of people too alike to tell apart, nor on one track that looks wrong', () => {
+    for (const [s1, r1, s2, r2] of [
+      [1.7, 1.72, 1.72, 1.7], // two centimetres apart: within what bones can tell
+      [1.6, 1.8, 1.8, 1.8], // only t1 looks like someone else
+    ] as const) {
+      const id = new TrackIdentity(store);
+      const visits = [visit('a', 1000), visit('b', 1500)];
+      id.update(
+        [
+          { ...track('t1', 2000, [1, 0.5]), stature: s1, recentStature: s1 },
+          { ...track('t2', 2500, [1.5, 0.5]), stature: s2, recentStature: s2 },
+        ],
+        visits,
+        3000,
+      );
+      id.update(
+        [
+          { ...track('t1', 2000, [1, 0.5], [3, 5], 5000), stature: s1, recentStature: s1, hits: 50 },
+          { ...track('t2', 2500, [1.5, 0.5], [8, 5], 5000), stature: s2, recentStature: s2, hits: 50 },
+        ],
+        visits,
+        5000,
+      );
+      id.update(
+        [
+          { ...track('t1', 2000, [1, 0.5], [5, 5], 9000), stature: s1, recentStature: r1, hits: 100 },
+          { ...track('t2', 2500, [1.5, 0.5], [5.5, 5], 9000), stature: s2, recentStature: r2, hits: 100 },
+        ],
+        visits,
+        9000,
+      );
+      expect([id.sessionOf('t1'), id.sessionOf('t2')]).toEqual(['a', 'b']);
+    }
+  });
+
   it('lets someone queueing before their own scan wait for it, not join the scan before', () => {
     const id = new TrackIdentity(store);
     const a = visit('a', 1000);

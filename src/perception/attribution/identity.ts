@@ -55,6 +55,12 @@ const WALK_M_PER_S = 1.1;
 /** How fast the place a person could be spreads while unseen (m/s): they browse, not march. */
 const WANDER_M_PER_S = 0.6;
 
+/** One of a visit's people: their stature and how many sightings it was learned from. */
+interface Person {
+  stature: number;
+  samples: number;
+}
+
 interface Lost {
   trackId: string;
   visitId: string;
@@ -64,6 +70,11 @@ interface Lost {
   stature: number | null;
 }
 
+/** Swapped tracks: both seen within this long (ms), of people this different in stature (m), this close (m). */
+const SWAP_SEEN_MS = 500;
+const SWAP_STATURE_GAP_M = 0.03;
+const SWAP_NEAR_M = 2.5;
+
 /** A bound track that ends this close (m) to another of its visit was a duplicate of it (merged). */
 const DUPLICATE_M = 0.45;
 /** A new track continues a bound one that stopped being seen at most this long before it appeared (ms)… */
@@ -71,18 +82,23 @@ const CONTINUE_GAP_MS = 1500;
 /** …within this distance of where that one was heading (m), plus CONTINUE_SPREAD_M_PER_S per second of the gap. */
 const CONTINUE_REACH_M = 0.45;
 const CONTINUE_SPREAD_M_PER_S = 0.5;
+/** A track that appeared at most this long before a bound one was lost (ms) may be a second track on that person. */
+const OVERLAP_MS = 1500;
+/** …and that has not been seen for this long (ms): the tracker is letting it go. */
+const OVERLAP_UNSEEN_MS = 250;
 
 /**
  * Who each track is: a person at the entry belongs to the earliest scan still waiting for its
  * people (all the group's people do; someone queueing before their own scan waits unbound), and
  * gives the visit that person's stature. A track born mid-store is the visit's person of its
  * stature when one stands out (bone lengths do not change when paths cross), else continues a
- * track lost nearby shortly before. Pure: fed the tracks and visits, in event time.
+ * track lost nearby shortly before; two tracks whose bones show they swapped people get their
+ * visits swapped back. Pure: fed the tracks and visits, in event time.
  */
 export class TrackIdentity {
   private readonly sessions = new Map<string, string>();
   /** Statures of each visit's people, learned from the tracks bound at the entry (key: track id). */
-  private readonly people = new Map<string, Map<string, number>>();
+  private readonly people = new Map<string, Map<string, Person>>();
   private readonly decided = new Set<string>();
   /** Tracks that a later track continues: each is continued once. */
   private readonly continued = new Set<string>();
@@ -137,6 +153,7 @@ export class TrackIdentity {
     while (this.lost.length > 0 && this.lost[0]!.at < now - 120_000) this.lost.shift();
     this.current = next;
     for (const track of tracks) this.learnStature(track);
+    this.repairSwaps(tracks, now);
     const unbound = tracks
       .filter((t) => t.confirmed && !this.sessions.has(t.id))
       .sort((a, b) => a.bornAt - b.bornAt || (a.id < b.id ? -1 : 1));
@@ -146,13 +163,13 @@ export class TrackIdentity {
       if (!this.decided.has(track.id)) {
         // The tracker broke someone's track (a poorly seen spot, the entry's queue): the new one
         // starting where a bound one stopped is that person, wherever it is.
-        const continued = this.continuation(track);
+        const continued = this.continuation(track, now);
         if (continued) {
           this.decided.add(track.id);
           this.sessions.set(track.id, continued.visitId);
           const people = this.people.get(continued.visitId);
           const own = people?.get(continued.trackId);
-          if (people && own !== undefined) {
+          if (people && own) {
             people.delete(continued.trackId);
             people.set(track.id, own);
           }
@@ -183,24 +200,67 @@ export class TrackIdentity {
   private learnStature(track: TrackView): void {
     const visitId = this.sessions.get(track.id);
     if (!visitId || track.stature === null) return;
-    const people = this.people.get(visitId);
-    const own = people?.get(track.id);
-    if (own === undefined) return;
+    const own = this.people.get(visitId)?.get(track.id);
+    // A person's stature comes from the track that has seen them longest; a track that took over
+    // (a continuation, a repaired swap) adds nothing until it has seen them longer.
+    if (!own || track.hits <= own.samples) return;
     // The track's own median while its recent sightings agree with it (a track that jumped to
     // someone else where paths crossed shows it there first). Compared with the track, not with
     // what was learned: an early estimate of a few sightings can be centimetres off.
     if (
       track.recentStature === null ||
       Math.abs(track.recentStature - track.stature) < this.opts.statureSigmaM
-    )
-      people!.set(track.id, track.stature);
+    ) {
+      own.stature = track.stature;
+      own.samples = track.hits;
+    }
+  }
+
+  /**
+   * Two tracks that swapped people where their paths crossed (the tracker followed the wrong
+   * body on) show it in their bones: each one's recent stature now fits the other's person. Their
+   * visits are swapped back.
+   */
+  private repairSwaps(tracks: readonly TrackView[], now: number): void {
+    const sigma = this.opts.statureSigmaM;
+    const fits: { track: TrackView; visitId: string; own: Person; recent: number }[] = [];
+    for (const t of tracks) {
+      const visitId = this.sessions.get(t.id);
+      const own = visitId ? this.people.get(visitId)?.get(t.id) : undefined;
+      if (!visitId || !own || Number.isNaN(own.stature) || t.recentStature === null) continue;
+      if (t.lastSeenAt < now - SWAP_SEEN_MS) continue;
+      fits.push({ track: t, visitId, own, recent: t.recentStature });
+    }
+    for (let i = 0; i < fits.length; i++) {
+      const a = fits[i]!;
+      if (Math.abs(a.recent - a.own.stature) < sigma) continue;
+      for (let j = i + 1; j < fits.length; j++) {
+        const b = fits[j]!;
+        if (b.visitId === a.visitId || Math.abs(b.recent - b.own.stature) < sigma) continue;
+        if (Math.abs(a.own.stature - b.own.stature) < SWAP_STATURE_GAP_M) continue;
+        const dx = a.track.position[0] - b.track.position[0];
+        const dy = a.track.position[1] - b.track.position[1];
+        if (Math.hypot(dx, dy) > SWAP_NEAR_M) continue;
+        const better = (x: typeof a, other: typeof a) =>
+          Math.abs(x.recent - other.own.stature) <= Math.abs(x.recent - x.own.stature) - sigma;
+        if (!better(a, b) || !better(b, a)) continue;
+        this.sessions.set(a.track.id, b.visitId);
+        this.sessions.set(b.track.id, a.visitId);
+        this.people.get(a.visitId)!.delete(a.track.id);
+        this.people.get(b.visitId)!.delete(b.track.id);
+        this.people.get(a.visitId)!.set(b.track.id, a.own);
+        this.people.get(b.visitId)!.set(a.track.id, b.own);
+        [a.visitId, b.visitId] = [b.visitId, a.visitId];
+        [a.own, b.own] = [b.own, a.own];
+      }
+    }
   }
 
   /** Marks a track bound at the entry as one of the visit's people; its stature is learned as it is seen. */
   private founder(visitId: string, trackId: string): void {
     let people = this.people.get(visitId);
     if (!people) this.people.set(visitId, (people = new Map()));
-    people.set(trackId, Number.NaN);
+    people.set(trackId, { stature: Number.NaN, samples: 0 });
   }
 
   /**
@@ -221,7 +281,11 @@ export class TrackIdentity {
     const born: [number, number] = [track.bornPlace[0], track.bornPlace[1]];
     const scored: { visitId: string; like: number; place: number; followed: boolean }[] = [];
     for (const v of open) {
-      const statures = [...(this.people.get(v.visitId)?.values() ?? [])].filter((x) => !Number.isNaN(x));
+      // Nobody walks into the store before their scan: a track already there belongs to someone else.
+      if (v.enteredAt > track.bornAt) continue;
+      const statures = [...(this.people.get(v.visitId)?.values() ?? [])]
+        .map((x) => x.stature)
+        .filter((x) => !Number.isNaN(x));
       let stature = 1;
       if (h !== null) {
         // A person of the visit whose stature is not known is anyone: as likely as a random adult.
@@ -265,7 +329,7 @@ export class TrackIdentity {
    * being seen shortly before, where its motion would have taken it, of the same stature. The
    * nearest such (a stature not measured yet rules nobody out); null when none.
    */
-  private continuation(track: TrackView): { trackId: string; visitId: string } | null {
+  private continuation(track: TrackView, now: number): { trackId: string; visitId: string } | null {
     const born: [number, number] = [track.bornPlace[0], track.bornPlace[1]];
     let best: { trackId: string; visitId: string; d: number } | null = null;
     const h = track.recentStature ?? track.stature;
@@ -278,13 +342,23 @@ export class TrackIdentity {
       stature: number | null,
     ) => {
       const gap = track.bornAt - at;
-      if (gap < 0 || gap > CONTINUE_GAP_MS || this.continued.has(trackId)) return;
+      if (gap > CONTINUE_GAP_MS || this.continued.has(trackId)) return;
       if (this.toExit(p) <= LANE_M) return; // lost in the exit lane: they left
       // Bones do not change: someone of another stature is someone else.
       if (h !== null && stature !== null && Math.abs(h - stature) > 3 * this.opts.statureSigmaM) return;
-      const ahead = Math.min(gap, 500) / 1000; // people stop more often than they walk on unseen
-      const d = Math.hypot(born[0] - (p[0] + v[0] * ahead), born[1] - (p[1] + v[1] * ahead));
-      if (d > CONTINUE_REACH_M + (CONTINUE_SPREAD_M_PER_S * gap) / 1000) return;
+      let d: number;
+      if (gap < 0) {
+        // The new track appeared while the bound one was still seen: a second track on the same
+        // person, which the tracker kept while it let the first one go. It is seen now where that
+        // one was when it went (plus a walk since).
+        if (-gap > OVERLAP_MS || now - at < OVERLAP_UNSEEN_MS || track.lastSeenAt <= at) return;
+        d = Math.hypot(track.position[0] - p[0], track.position[1] - p[1]);
+        if (d > DUPLICATE_M + (WALK_M_PER_S * Math.min(now - at, 1000)) / 1000) return;
+      } else {
+        const ahead = Math.min(gap, 500) / 1000; // people stop more often than they walk on unseen
+        d = Math.hypot(born[0] - (p[0] + v[0] * ahead), born[1] - (p[1] + v[1] * ahead));
+        if (d > CONTINUE_REACH_M + (CONTINUE_SPREAD_M_PER_S * gap) / 1000) return;
+      }
       if (!best || d < best.d) best = { trackId, visitId, d };
     };
     for (const t of this.current.values()) {
