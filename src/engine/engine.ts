@@ -27,6 +27,7 @@ import { BasketScale } from '../perception/cart/basketScale.js';
 import { issueReceipt } from '../store/receipt.js';
 import { evolveVisit, type Visit } from '../store/visit.js';
 import { EventTimeMerge } from './merge.js';
+import { reviewReason } from './reviewReason.js';
 import type { EngineOutput, EngineStats, IngestOutcome, ReviewDecision, StoreEngine } from './types.js';
 
 /** How to start an engine: fresh, or from what a previous run of the same store left. */
@@ -671,26 +672,11 @@ class Engine implements StoreEngine {
       );
     }
     if (best.sku === null || confidence < threshold || !reliable) {
-      const reason =
-        best.sku === null
-          ? {
-              kind: 'unknown-change' as const,
-              detail: `a change of ${round1(change.deltaGrams)} g fits no product`,
-            }
-          : !reliable
-            ? {
-                kind: 'unreliable-plate' as const,
-                detail: `plate readings unreliable on ${change.mainPlateId}`,
-              }
-            : who.probability < 1
-              ? {
-                  kind: 'shopper' as const,
-                  detail: `${shoppers.length} shoppers could have made this change`,
-                }
-              : {
-                  kind: 'product' as const,
-                  detail: `best product guess only ${(best.probability * 100).toFixed(0)}% likely`,
-                };
+      const reason = reviewReason(best, who, shoppers.length, {
+        deltaGrams: change.deltaGrams,
+        reliable,
+        plateId: change.mainPlateId,
+      });
       outputs.push(
         ...this.emit({
           type: 'ReviewRequested',
