@@ -673,7 +673,7 @@ class Engine implements StoreEngine {
     }
     if (best.sku === null || confidence < threshold || !reliable) {
       const reason = reviewReason(best, who, shoppers.length, {
-        deltaGrams: change.deltaGrams,
+        deltaGrams: shelfEvent.deltaGrams,
         reliable,
         plateId: change.mainPlateId,
       });

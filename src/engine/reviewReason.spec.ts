@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reviewReason } from './reviewReason.js';
 
-const change = { deltaGrams: -412.34, reliable: true, plateId: 'p1' };
+const change = { deltaGrams: -412.3, reliable: true, plateId: 'p1' };
 
 describe('why a shelf event goes to review', () => {
   it('names the shopper when the store is less sure who than what', () => {

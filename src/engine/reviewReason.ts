@@ -1,10 +1,8 @@
 import type { ProductHypothesis, ReviewReason, ShopperCandidate } from '../store/events.js';
 
-const round1 = (x: number) => Math.round(x * 10) / 10;
-
 /**
  * Why a shelf event needs a person: no product fits, the plate is unreliable, or whichever of the
- * shopper and the product the store is less sure of.
+ * shopper and the product the store is less sure of. The change's grams come rounded as shown.
  */
 export function reviewReason(
   best: ProductHypothesis,
@@ -13,7 +11,7 @@ export function reviewReason(
   change: { deltaGrams: number; reliable: boolean; plateId: string },
 ): ReviewReason {
   if (best.sku === null)
-    return { kind: 'unknown-change', detail: `a change of ${round1(change.deltaGrams)} g fits no product` };
+    return { kind: 'unknown-change', detail: `a change of ${change.deltaGrams} g fits no product` };
   if (!change.reliable)
     return { kind: 'unreliable-plate', detail: `plate readings unreliable on ${change.plateId}` };
   if (who.probability < Math.min(1, best.probability))

@@ -167,12 +167,7 @@ export class TrackIdentity {
         if (continued) {
           this.decided.add(track.id);
           this.sessions.set(track.id, continued.visitId);
-          const people = this.people.get(continued.visitId);
-          const own = people?.get(continued.trackId);
-          if (people && own) {
-            people.delete(continued.trackId);
-            people.set(track.id, own);
-          }
+          this.handOver(continued.visitId, continued.trackId, track.id);
           continue;
         }
         if (this.atEntry(track, now)) {
@@ -246,14 +241,21 @@ export class TrackIdentity {
         if (!better(a, b) || !better(b, a)) continue;
         this.sessions.set(a.track.id, b.visitId);
         this.sessions.set(b.track.id, a.visitId);
-        this.people.get(a.visitId)!.delete(a.track.id);
-        this.people.get(b.visitId)!.delete(b.track.id);
-        this.people.get(a.visitId)!.set(b.track.id, a.own);
-        this.people.get(b.visitId)!.set(a.track.id, b.own);
+        this.handOver(a.visitId, a.track.id, b.track.id);
+        this.handOver(b.visitId, b.track.id, a.track.id);
         [a.visitId, b.visitId] = [b.visitId, a.visitId];
         [a.own, b.own] = [b.own, a.own];
       }
     }
+  }
+
+  /** One of a visit's people is followed by another track from now on: it keeps what was learned of them. */
+  private handOver(visitId: string, fromTrackId: string, toTrackId: string): void {
+    const people = this.people.get(visitId);
+    const own = people?.get(fromTrackId);
+    if (!people || !own) return;
+    people.delete(fromTrackId);
+    people.set(toTrackId, own);
   }
 
   /** Marks a track bound at the entry as one of the visit's people; its stature is learned as it is seen. */
