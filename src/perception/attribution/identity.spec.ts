@@ -358,6 +358,20 @@ describe('who left, asked a moment after the exit pass', () => {
     );
     expect(id.nearestToExit(visits, 60_000)?.visitId).toBe('b');
   });
+
+  it('is not someone still standing in the exit lane after the pass: whoever passed is gone from sight', () => {
+    const id = new TrackIdentity(store);
+    const visits = [visit('a', 1000), visit('b', 1500)];
+    id.update([track('t1', 2000, [1, 0.5]), track('t2', 2500, [1.5, 0.5])], visits, 3000);
+    // Pass at 60 s: both stood in the exit zone; b was lost there just before the pass, a waits
+    // there and is still seen at 61 s (they leave on the next pass).
+    id.update(
+      [track('t1', 2000, [1, 0.5], [9, 0.5], 61_000), track('t2', 2500, [1.5, 0.5], [9.2, 0.4], 59_800)],
+      visits,
+      61_000,
+    );
+    expect(id.nearestToExit(visits, 60_000)?.visitId).toBe('b');
+  });
 });
 
 describe('attribution by hands', () => {

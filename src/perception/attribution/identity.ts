@@ -46,9 +46,9 @@ function adultDensity(h: number): number {
 
 /** A scan this long after a track appeared at the entry (ms) may still be its own (device clocks differ). */
 const SCAN_AFTER_BIRTH_MS = 1500;
-/** Someone seen this long after an exit pass (ms)… */
-const STAYED_MS = 600;
-/** …farther than this from the exit zone (m) did not pass it. */
+/** Someone seen this long after an exit pass (ms) did not pass it: whoever passes is gone from sight. */
+const STAYED_MS = 300;
+/** Within this of the exit zone (m), a lost person was in the exit lane: they left. */
 const LANE_M = 0.8;
 /** Walking pace toward the exit (m/s). */
 const WALK_M_PER_S = 1.1;
@@ -403,10 +403,10 @@ export class TrackIdentity {
       for (const s of this.sightingsOf(visit.visitId)) {
         const d = this.toExit(s.position);
         if (d > EXIT_REACH_M) continue;
-        // Still seen inside a while after the pass, and not in the exit lane: this person stayed.
-        if (s.at > t + STAYED_MS && d > LANE_M) continue;
+        // Still seen inside after the pass: this person stayed (whoever passed is gone from sight).
+        if (s.at > t + STAYED_MS) continue;
         // When that person would pass the gate, at a walk.
-        const eta = Math.min(s.at, t) + (d / WALK_M_PER_S) * 1000;
+        const eta = s.at + (d / WALK_M_PER_S) * 1000;
         miss = Math.min(miss, Math.abs(eta - t));
       }
       if (!best || miss < best.miss) best = { visit, miss };
