@@ -1,10 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestGateway } from '../adapters/payments/test-gateway.js';
+import { startWebhookReceiver } from '../adapters/webhooks/receiver.js';
+import { httpWebhookSender } from '../adapters/webhooks/webhooks.js';
 import { createCommerce, type Commerce } from './commerce.js';
 import { LiveReceipts } from './receipts/live.js';
 import type { MailMessage } from './receipts/delivery.js';
 import { openCommerceSqlite } from './store/sqlite.js';
 import { createCommerceRepo, type CommerceDb } from './store/repo.js';
+import { QR_TTL_MS, signQrToken } from './entry/tokens.js';
 import { demoCatalog, entered, manualClock, receiptIssued } from './testing.js';
 import type { Receipt } from './types.js';
 
@@ -362,5 +365,202 @@ describe('commerce', () => {
       await commerce.decideDispute(fiji.id, { approve: false, by: 'op-2', note: 'video shows the pick' });
       expect((await commerce.disputes()).map((x) => x.status)).toEqual(['approved', 'rejected']);
     });
+  });
+
+  describe('given the engine reports an entry (it cannot check tokens)', () => {
+    const fiji = [{ sku: 'fiji-500', quantity: 1, unitPrice: 249 }];
+
+    /** The engine's entry and exit of a visit; returns what the money side said to each. */
+    async function visit(visitId: string, token: string, t: number, method: string | null = 'qr') {
+      const entry = await commerce.onVisitEvent(entered(visitId, token, t, method));
+      const exit = await commerce.onVisitEvent(receiptIssued(visitId, token, t, t + 30_000, fiji));
+      await settleAll();
+      return [entry, exit];
+    }
+
+    it('when the QR token had expired at the entry, then the visit is refused: no hold, no charge, no receipt, and operators see it', async () => {
+      const a = await shopper();
+      const { token, expiresAt } = await commerce.issueEntryToken(a.id);
+      expect(await visit('x1', token, expiresAt)).toEqual(['refused', 'refused']);
+      expect(gateway.ledger('x1')).toEqual([]);
+      expect(await commerce.receipts(a.id)).toEqual([]);
+      expect(mails).toHaveLength(0);
+      expect(live).toHaveLength(0);
+      expect(await commerce.refusedEntries()).toEqual([
+        expect.objectContaining({
+          visitId: 'x1',
+          reason: 'expired',
+          accountId: a.id,
+          gateId: 'gate-in',
+          enteredAt: expiresAt,
+          issued: expect.objectContaining({ total: 249 }),
+        }),
+      ]);
+    });
+
+    it('when a second visit reports a token an earlier visit used, then the second is refused and the first is charged as usual', async () => {
+      const a = await shopper();
+      const { token } = await commerce.issueEntryToken(a.id);
+      const t0 = clock.now();
+      expect(await visit('u1', token, t0)).toEqual(['handled', 'handled']);
+      expect(await visit('u2', token, t0 + 5_000)).toEqual(['refused', 'refused']);
+      expect(gateway.ledger('u1')).toEqual([expect.objectContaining({ status: 'captured', captured: 249 })]);
+      expect(gateway.ledger('u2')).toEqual([]);
+      expect((await commerce.receipts(a.id)).map((r) => r.visitId)).toEqual(['u1']);
+      expect(mails).toHaveLength(1);
+      expect(await commerce.refusedEntries({ reason: 'already-used' })).toEqual([
+        expect.objectContaining({ visitId: 'u2', accountId: a.id }),
+      ]);
+    });
+
+    it('when the account is payment_due or suspended, then its QR, card and palm entries are refused', async () => {
+      const a = await shopper();
+      await commerce.registerPalm(a.id, 'palmco:8f2a77');
+      const { token } = await commerce.issueEntryToken(a.id);
+      const repo = createCommerceRepo(db);
+      await repo.setAccountStatus(a.id, 'payment_due');
+      const t = clock.now();
+      expect(await commerce.onVisitEvent(entered('d1', token, t))).toBe('refused');
+      expect(await commerce.onVisitEvent(entered('d2', 'tok_visa', t, 'card'))).toBe('refused');
+      await repo.setAccountStatus(a.id, 'suspended');
+      expect(await commerce.onVisitEvent(entered('d3', 'palmco:8f2a77', t, 'palm'))).toBe('refused');
+      await settleAll();
+      expect([...gateway.capturedByReference().keys()]).toEqual([]);
+      expect(gateway.ledger('d1')).toEqual([]);
+      expect((await commerce.refusedEntries()).map((r) => [r.visitId, r.reason, r.accountId])).toEqual([
+        ['d1', 'payment-due', a.id],
+        ['d2', 'payment-due', a.id],
+        ['d3', 'suspended', a.id],
+      ]);
+      expect(await commerce.refusedEntries({ accountId: 'acc_other' })).toEqual([]);
+    });
+
+    it('when the gate admitted the token and then its scan reaches the engine, then the entry is accepted and charged, even past the expiry', async () => {
+      const a = await shopper();
+      const { token, expiresAt } = await commerce.issueEntryToken(a.id);
+      // Admitted in the last second of the token's life; the engine's entry comes just after.
+      expect(await commerce.admitToken(token, expiresAt - 1_000)).toMatchObject({ ok: true });
+      expect(await visit('g1', token, expiresAt + 500)).toEqual(['handled', 'handled']);
+      expect(gateway.ledger('g1')).toEqual([expect.objectContaining({ status: 'captured', captured: 249 })]);
+      expect((await commerce.receipts(a.id))[0]).toMatchObject({ visitId: 'g1', total: 249 });
+      // The admission is now bound to g1: neither a second visit nor the gate takes it again.
+      expect(await commerce.onVisitEvent(entered('g2', token, expiresAt + 600))).toBe('refused');
+      expect(await commerce.admitToken(token, expiresAt - 500)).toEqual({
+        ok: false,
+        reason: 'already-used',
+      });
+    });
+
+    it('when the gate admitted a token whose entry never came, then a scan of it long after is refused', async () => {
+      const a = await shopper();
+      const { token } = await commerce.issueEntryToken(a.id);
+      const t0 = clock.now();
+      expect(await commerce.admitToken(token, t0)).toMatchObject({ ok: true });
+      expect(await commerce.onVisitEvent(entered('late', token, t0 + QR_TTL_MS + 1))).toBe('refused');
+      expect((await commerce.refusedEntries())[0]).toMatchObject({ visitId: 'late', reason: 'already-used' });
+    });
+
+    it('when the token is unknown, forged or not a QR token, then the visit is refused and listed with the reason', async () => {
+      await shopper();
+      const t = clock.now();
+      const neverIssued = signQrToken('test-secret', 'NeverIssued1234', t + QR_TTL_MS);
+      const forged = signQrToken('another-secret', 'NeverIssued1234', t + QR_TTL_MS);
+      expect(await visit('k1', neverIssued, t)).toEqual(['refused', 'refused']);
+      expect(await visit('k2', forged, t)).toEqual(['refused', 'refused']);
+      expect(await visit('k3', 'tok-1-00ab12', t, 'qr')).toEqual(['refused', 'refused']);
+      expect(await visit('k4', 'tok_nobody', t, 'card')).toEqual(['refused', 'refused']);
+      expect(await visit('k5', 'palmco:nobody', t, 'palm')).toEqual(['refused', 'refused']);
+      expect(['k1', 'k2', 'k3', 'k4', 'k5'].flatMap((v) => gateway.ledger(v))).toEqual([]);
+      expect((await commerce.refusedEntries()).map((r) => [r.visitId, r.reason, r.accountId])).toEqual([
+        ['k1', 'unknown-token', null],
+        ['k2', 'bad-signature', null],
+        ['k3', 'malformed', null],
+        ['k4', 'unknown-token', null],
+        ['k5', 'unknown-token', null],
+      ]);
+    });
+
+    it('when the same entry comes twice, then it is decided once, refused or accepted', async () => {
+      const a = await shopper();
+      const { token, expiresAt } = await commerce.issueEntryToken(a.id);
+      const late = entered('t1', token, expiresAt + 1);
+      expect(await commerce.onVisitEvent(late)).toBe('refused');
+      expect(await commerce.onVisitEvent(late)).toBe('duplicate');
+      const exit = receiptIssued('t1', token, expiresAt + 1, expiresAt + 9_000, fiji);
+      expect(await commerce.onVisitEvent(exit)).toBe('refused');
+      expect(await commerce.onVisitEvent(exit)).toBe('duplicate');
+      expect(await commerce.refusedEntries()).toHaveLength(1);
+
+      const fresh = await commerce.issueEntryToken(a.id);
+      const ok = entered('t2', fresh.token, clock.now());
+      expect(await commerce.onVisitEvent(ok)).toBe('handled');
+      // The token is bound to t2 now; the copy is the inbox's duplicate, not a reuse.
+      expect(await commerce.onVisitEvent(ok)).toBe('duplicate');
+      await settleAll();
+      expect(gateway.ledger('t2')).toEqual([expect.objectContaining({ status: 'held', amount: 5_000 })]);
+      expect(await commerce.refusedEntries()).toHaveLength(1);
+    });
+  });
+});
+
+describe('deliveries that fail for a while', () => {
+  it('when the mail server and the webhook receiver refuse twice, then each is retried with backoff and delivered once', async () => {
+    const hooks = await startWebhookReceiver('whsec_retry_0123456789');
+    const mdb = await openCommerceSqlite();
+    const gw = new TestGateway();
+    const clock = manualClock();
+    const sent: MailMessage[] = [];
+    let mailFailures = 2;
+    const c = createCommerce({
+      repo: createCommerceRepo(mdb),
+      gateway: gw,
+      clock,
+      catalog: demoCatalog,
+      signingSecret: 'test-secret',
+      holdAmount: 5_000,
+      currency: 'USD',
+      mailer: {
+        send: async (m) => {
+          if (mailFailures-- > 0) throw new Error('421 try again later');
+          sent.push(m);
+        },
+      },
+      webhooks: {
+        sender: httpWebhookSender(),
+        targets: [{ name: 'erp', url: hooks.url, secret: 'whsec_retry_0123456789' }],
+      },
+      backoff: { baseMs: 100, maxMs: 1_000, maxAttempts: 4 },
+    });
+    try {
+      hooks.failNext(2);
+      const { account } = await c.signUp('ana@example.com');
+      await c.addPaymentMethod(account.id, 'tok_visa');
+      await c.onVisitEvent(entered('d1', 'tok_visa', clock.now(), 'card'));
+      await c.onVisitEvent(
+        receiptIssued('d1', 'tok_visa', clock.now(), clock.now() + 1_000, [
+          { sku: 'fiji-500', quantity: 1, unitPrice: 249 },
+        ]),
+      );
+      const repo = createCommerceRepo(mdb);
+      const retriedAt: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const report = await c.drainOutbox();
+        if (report.retried > 0) retriedAt.push(clock.now());
+        const next = await repo.nextDueAt();
+        if (next === undefined) break;
+        clock.set(Math.max(clock.now(), next));
+      }
+      expect(sent).toHaveLength(1);
+      expect([...hooks.events.keys()]).toEqual(['evt_d1.v1']);
+      expect(hooks.duplicates).toBe(0);
+      // Two failed rounds, each waited out before the next try.
+      expect(retriedAt.length).toBeGreaterThanOrEqual(2);
+      expect(await repo.jobs({ status: 'dead' })).toEqual([]);
+      expect(await repo.jobs({ status: 'pending' })).toEqual([]);
+    } finally {
+      await hooks.close();
+      await mdb.destroy();
+      gw.close();
+    }
   });
 });

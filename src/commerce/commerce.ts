@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { WalkoutError } from '../protocol/errors.js';
 import type { VisitEvent } from '../store/events.js';
 import { accessTokenFor, accountOfAccessToken, parseEmail } from './accounts/access.js';
-import { checkQrToken, isQrToken, QR_TTL_MS, signQrToken } from './entry/tokens.js';
+import { checkQrToken, isQrToken, QR_TTL_MS, readQrToken, signQrToken } from './entry/tokens.js';
 import {
   claimedQuantity,
   decideDispute,
@@ -35,6 +35,7 @@ import type {
   Dispute,
   DisputeKind,
   EntryMethod,
+  EntryRefusal,
   IssuedVisit,
   PaymentMethod,
   Receipt,
@@ -68,21 +69,22 @@ export interface CommerceDeps {
   onEnqueued?: () => void;
 }
 
-/** Why the gate said no. */
-export type AdmitRefusal =
-  | 'malformed'
-  | 'bad-signature'
-  | 'expired'
-  | 'unknown-token'
-  | 'already-used'
-  | 'no-account'
-  | 'payment-due'
-  | 'suspended'
-  | 'no-payment-method';
+/** Why the gate said no (the same reasons refuse an entry the engine reports). */
+export type AdmitRefusal = EntryRefusal;
 
 export type AdmitResult =
   | { ok: true; accountId: string; method: EntryMethod; party: number; paymentMethodId: string }
   | { ok: false; reason: AdmitRefusal };
+
+/** What `onVisitEvent` did with an event. */
+export type VisitEventOutcome = 'handled' | 'duplicate' | 'ignored' | 'unknown-visit' | 'refused';
+
+type ShopperEntered = Extract<VisitEvent, { type: 'ShopperEntered' }>;
+
+/** Who a reported entry stands for, or why it is refused (with the account, when the token names one). */
+type EntryCheck =
+  | { ok: true; accountId: string; method: EntryMethod; paymentMethodId: string | null }
+  | { ok: false; reason: EntryRefusal; accountId: string | null };
 
 export interface DrainReport {
   done: number;
@@ -223,12 +225,12 @@ export function createCommerce(deps: CommerceDeps) {
     return { token: signQrToken(deps.signingSecret, nonce, expiresAt), expiresAt, party };
   }
 
-  async function standing(accountId: string): Promise<AdmitRefusal | PaymentMethod> {
-    const account = await repo.account(accountId);
+  async function standing(accountId: string, tx?: Tx): Promise<AdmitRefusal | PaymentMethod> {
+    const account = await repo.account(accountId, tx);
     if (!account) return 'no-account';
     if (account.status === 'payment_due') return 'payment-due';
     if (account.status !== 'good') return 'suspended';
-    return (await repo.paymentMethods(accountId))[0] ?? 'no-payment-method';
+    return (await repo.paymentMethods(accountId, tx))[0] ?? 'no-payment-method';
   }
 
   /**
@@ -263,42 +265,92 @@ export function createCommerce(deps: CommerceDeps) {
     return { ok: true, accountId, method: 'palm', party: 1, paymentMethodId: s.id };
   }
 
-  /** Which account and card an entry token stands for, without using it up (the engine reports entries after the gate). */
-  async function resolveToken(
-    token: string,
-    method: string | null,
-  ): Promise<{ accountId: string; method: EntryMethod; paymentMethodId: string | null } | undefined> {
-    if (method === 'qr' || (method === null && isQrToken(token))) {
-      const m = /^q1\.([A-Za-z0-9_-]{8,32})\./.exec(token);
-      const row = m && (await repo.entryToken(m[1]!));
-      if (!row) return undefined;
-      // A replayed entry whose gate never called admitToken still uses the token up.
-      await repo.useEntryToken(row.nonce, clock.now());
-      return { accountId: row.accountId, method: 'qr', paymentMethodId: null };
+  /**
+   * The check of an entry the engine reports (it cannot check tokens itself), inside the entry's
+   * transaction. A QR token the gate admitted for this entry passes and is bound to the visit; any
+   * other token gets the gate's rules at the event's time `t` (not the wall clock, so a replay
+   * decides the same way), and a QR token that passes is used up and bound to the visit.
+   */
+  async function checkEntry(e: ShopperEntered, tx: Tx): Promise<EntryCheck> {
+    const refuse = (reason: EntryRefusal, accountId: string | null = null): EntryCheck => ({
+      ok: false,
+      reason,
+      accountId,
+    });
+    // A cart sign-in may report method "cart" for a QR token: the token's shape says what it is.
+    const qr = e.method === 'qr' || (isQrToken(e.token) && e.method !== 'card' && e.method !== 'palm');
+    if (qr) {
+      const read = readQrToken(deps.signingSecret, e.token);
+      if (!read.ok) return refuse(read.reason);
+      const row = await repo.entryToken(read.nonce, tx);
+      if (!row) return refuse('unknown-token');
+      const pass: EntryCheck = { ok: true, accountId: row.accountId, method: 'qr', paymentMethodId: null };
+      // Bound to this very visit already: the same entry again, not a reuse.
+      if (row.visitId === e.visitId) return pass;
+      if (row.visitId !== null) return refuse('already-used', row.accountId);
+      if (row.usedAt !== null) {
+        // The gate admitted it: this entry if it happened around the admission (the device scans,
+        // then asks). An admission whose entry never came lets no later scan in.
+        if (Math.abs(e.t - row.usedAt) > QR_TTL_MS) return refuse('already-used', row.accountId);
+        if (!(await repo.bindEntryToken(row.nonce, e.visitId, null, tx)))
+          return refuse('already-used', row.accountId);
+        return pass;
+      }
+      // Nobody admitted it (a cart sign-in, a gate that does not ask, a replay): the gate's rules.
+      if (e.t >= read.expiresAt) return refuse('expired', row.accountId);
+      const s = await standing(row.accountId, tx);
+      if (typeof s === 'string') return refuse(s, row.accountId);
+      if (!(await repo.bindEntryToken(row.nonce, e.visitId, Math.round(e.t), tx)))
+        return refuse('already-used', row.accountId);
+      return { ...pass, paymentMethodId: s.id };
     }
-    const card = await repo.paymentMethodByToken(token);
-    if (card && method !== 'palm')
-      return { accountId: card.accountId, method: 'card', paymentMethodId: card.id };
-    const palm = await repo.palmAccount(token);
-    if (palm) return { accountId: palm, method: 'palm', paymentMethodId: null };
-    return undefined;
+    if (e.method !== 'palm') {
+      const card = await repo.paymentMethodByToken(e.token, tx);
+      if (card) {
+        const s = await standing(card.accountId, tx);
+        if (typeof s === 'string') return refuse(s, card.accountId);
+        return { ok: true, accountId: card.accountId, method: 'card', paymentMethodId: card.id };
+      }
+    }
+    const palm = await repo.palmAccount(e.token, tx);
+    if (!palm) return refuse('unknown-token');
+    const s = await standing(palm, tx);
+    if (typeof s === 'string') return refuse(s, palm);
+    return { ok: true, accountId: palm, method: 'palm', paymentMethodId: s.id };
   }
 
   // ---- visit events -----------------------------------------------------------------------------
 
   /**
    * Takes the store engine's visit events: `ShopperEntered` opens the money side of a visit and
-   * queues its hold; `ReceiptIssued` queues the capture (and, after it, the deliveries). Each
-   * event is handled once, even if it comes twice; state and outbox rows commit together.
+   * queues its hold, or, if its token does not pass (`checkEntry`), records the refusal and
+   * nothing else; `ReceiptIssued` queues the capture (and, after it, the deliveries). Each event
+   * is handled once, even if it comes twice; state and outbox rows commit together.
    */
-  async function onVisitEvent(
-    event: VisitEvent,
-  ): Promise<'handled' | 'duplicate' | 'ignored' | 'unknown-visit'> {
+  async function onVisitEvent(event: VisitEvent): Promise<VisitEventOutcome> {
     if (event.type === 'ShopperEntered') {
-      const who = await resolveToken(event.token, event.method);
-      if (!who) return 'unknown-visit';
       const result = await repo.transaction(async (tx) => {
+        // The inbox first: a second copy must not be checked again (its token is bound by now).
         if (!(await repo.markInbox(inboxKey(event)!, clock.now(), tx))) return 'duplicate' as const;
+        const who = await checkEntry(event, tx);
+        if (!who.ok) {
+          await repo.insertRefusedEntry(
+            {
+              visitId: event.visitId,
+              token: event.token,
+              method: event.method,
+              gateId: event.gateId,
+              channel: event.channel,
+              reason: who.reason,
+              accountId: who.accountId,
+              enteredAt: Math.round(event.t),
+              recordedAt: clock.now(),
+              issued: null,
+            },
+            tx,
+          );
+          return 'refused' as const;
+        }
         await repo.insertVisit(
           {
             visitId: event.visitId,
@@ -325,17 +377,16 @@ export function createCommerce(deps: CommerceDeps) {
           await repo.enqueue({ kind: 'hold', visitId: event.visitId }, clock.now(), tx);
         return 'handled' as const;
       });
-      wake();
+      if (result === 'handled') wake();
       return result;
     }
     if (event.type === 'ReceiptIssued') {
+      const version = event.version ?? 1;
       const result = await repo.transaction(async (tx) => {
         const visit = await repo.visit(event.visitId, tx);
-        if (!visit) return 'unknown-visit' as const;
+        const refused = visit ? undefined : await repo.refusedEntry(event.visitId, tx);
+        if (!visit && !refused) return 'unknown-visit' as const;
         if (!(await repo.markInbox(inboxKey(event)!, clock.now(), tx))) return 'duplicate' as const;
-        const version = event.version ?? 1;
-        // An older version arriving after a newer one changes nothing.
-        if (visit.issued && (visit.issued.version ?? 1) >= version) return 'duplicate' as const;
         const issued: IssuedVisit = {
           version,
           exitedAt: event.exitedAt,
@@ -351,6 +402,14 @@ export function createCommerce(deps: CommerceDeps) {
           currency: event.currency,
           reviewed: event.reviewed,
         };
+        if (!visit) {
+          // Nothing is charged for a refused entry; operators see what left the store with it.
+          if ((refused!.issued?.version ?? 0) < version)
+            await repo.setRefusedIssued(event.visitId, issued, tx);
+          return 'refused' as const;
+        }
+        // An older version arriving after a newer one changes nothing.
+        if (visit.issued && (visit.issued.version ?? 1) >= version) return 'duplicate' as const;
         if (visit.issued) {
           // The engine revised a receipt (a review settled after the exit): charge or refund the difference.
           await repo.enqueue({ kind: 'revise', visitId: event.visitId, version, issued }, clock.now(), tx);
@@ -360,7 +419,7 @@ export function createCommerce(deps: CommerceDeps) {
         }
         return 'handled' as const;
       });
-      wake();
+      if (result === 'handled') wake();
       return result;
     }
     return 'ignored';
@@ -893,6 +952,9 @@ export function createCommerce(deps: CommerceDeps) {
     disputeLine,
     decideDispute: decide,
     disputes: repo.disputes,
+    /** Entries the engine reported whose token was refused (no hold, no charge), oldest first: for operators. */
+    refusedEntries: (filter: { reason?: EntryRefusal; accountId?: string } = {}) =>
+      repo.refusedEntries(filter),
     settleDue,
     receipts: (accountId: string) => repo.receiptsOf(accountId),
     receiptHistory: (visitId: string) => repo.receiptHistory(visitId),

@@ -27,6 +27,38 @@ export interface PaymentMethod {
 
 export type EntryMethod = 'qr' | 'card' | 'palm';
 
+/** Why an entry token was refused, at the gate (`admitToken`) or when the engine reports the entry. */
+export type EntryRefusal =
+  | 'malformed'
+  | 'bad-signature'
+  | 'expired'
+  | 'unknown-token'
+  | 'already-used'
+  | 'no-account'
+  | 'payment-due'
+  | 'suspended'
+  | 'no-payment-method';
+
+/** An entry the engine reported with a token the money side refused: no hold, no charge, no receipt. */
+export interface RefusedEntry {
+  visitId: string;
+  /** The token as the engine reported it. */
+  token: string;
+  /** The method as the engine reported it (`qr`, `card`, `palm`, `cart` or null). */
+  method: string | null;
+  gateId: string;
+  channel: string;
+  reason: EntryRefusal;
+  /** The account the token names, when it names one (an expired or reused token, a due account). */
+  accountId: string | null;
+  /** The event time of the entry (`ShopperEntered.t`), rounded to the millisecond. */
+  enteredAt: number;
+  /** Wall time at which the refusal was recorded. */
+  recordedAt: number;
+  /** What the engine said at exit, if it did: what left the store unpaid. */
+  issued: IssuedVisit | null;
+}
+
 export type HoldStatus = 'pending' | 'held' | 'declined' | 'released' | 'captured' | 'none';
 export type PaymentStatus = 'open' | 'captured' | 'charged' | 'released' | 'due' | 'settled';
 

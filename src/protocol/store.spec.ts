@@ -100,7 +100,21 @@ describe('store definition', () => {
   it('accepts the contract example and fills the engine settings with defaults', () => {
     const store = parseStoreDefinition(example);
     expect(store.settings.latenessMs).toBe(2000);
+    expect(store.settings.holdCents).toBe(5000);
     expect(store.products[0]!.soldBy).toBe('unit');
+  });
+
+  it('takes a per-store hold, keeping the other settings at their defaults', () => {
+    const store = parseStoreDefinition({ ...example, settings: { holdCents: 1500 } });
+    expect(store.settings).toEqual({
+      latenessMs: 2000,
+      settleMs: 1500,
+      reviewThreshold: 0.8,
+      holdCents: 1500,
+    });
+    expect(parseStoreDefinition({ ...example, settings: { holdCents: 0 } }).settings.holdCents).toBe(0);
+    for (const bad of [-1, 12.5, '5000', null])
+      expect(reason({ ...example, settings: { holdCents: bad } })).toContain('settings.holdCents');
   });
 
   it.each([

@@ -78,7 +78,7 @@ export type Product = z.infer<typeof Product>;
 export const Facing = z.object({ plate: Id, sku: Id, count: z.number().int().nonnegative() });
 export type Facing = z.infer<typeof Facing>;
 
-/** Tunables of the engine for one store; every one has a default. */
+/** Tunables of one store (the engine's, and the money side's `holdCents`); every one has a default. */
 export const EngineSettings = z.object({
   /** How far behind the newest event time the watermark trails (ms); late messages beyond it are dropped. */
   latenessMs: z.number().nonnegative().max(60_000).default(2000),
@@ -86,6 +86,12 @@ export const EngineSettings = z.object({
   settleMs: z.number().nonnegative().max(60_000).default(1500),
   /** An event whose best hypothesis (product × shopper) is less likely than this goes to review. */
   reviewThreshold: z.number().min(0).max(1).default(0.8),
+  /**
+   * Pre-authorization hold placed on the shopper's card at entry (minor units, `currency`); 0 places
+   * none. Too low and a full basket is charged directly at the exit (which can decline after the
+   * shopper left); too high ties up the shopper's credit for the visit.
+   */
+  holdCents: z.number().int().nonnegative().max(100_000_000).default(5000),
 });
 export type EngineSettings = z.infer<typeof EngineSettings>;
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { WalkoutError } from '../../protocol/errors.js';
 import { migrationProvider } from './migrations/index.js';
@@ -101,7 +101,11 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
     database = { db, kind: 'postgres', location, close: () => db.destroy() };
   }
   try {
-    await migrate(database.db, target.kind === 'postgres' ? target.schema : null);
+    // Without ?schema= the tables go to the first schema of the search_path. Name it anyway: an
+    // unnamed one lets the migrator take a `kysely_migration` in any other schema (the money side's
+    // `public_commerce`, another store's) for the store's own.
+    const schema = target.kind === 'postgres' ? (target.schema ?? (await currentSchema(database.db))) : null;
+    await migrate(database.db, schema);
   } catch (error) {
     await database.close().catch(() => undefined);
     if (error instanceof WalkoutError) throw error;
@@ -131,7 +135,14 @@ export async function migrate(db: Kysely<WalkoutSchema>, schema: string | null =
   }
 }
 
-function redact(connectionString: string): string {
+/** The schema unqualified tables are created in (the search_path's first existing one), if any. */
+async function currentSchema(db: Kysely<WalkoutSchema>): Promise<string | null> {
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+  return rows[0]?.schema ?? null;
+}
+
+/** A PostgreSQL URL fit for logs and errors: its password replaced by `***`. */
+export function redact(connectionString: string): string {
   try {
     const u = new URL(connectionString);
     if (u.password) u.password = '***';

@@ -79,7 +79,49 @@ export function ledgerRepository(db: Db) {
         .where('visit_id', '=', visitId)
         .orderBy('seq')
         .execute();
-      return rows.map((r) => ({ seq: Number(r.seq), event: JSON.parse(r.body) as VisitEvent }));
+      return rows.map(toStored);
+    },
+
+    /**
+     * Up to `limit` events after position `afterSeq`, in ledger order: what a follower has not read
+     * yet. The engine appends from one writer, one transaction at a time, so positions are never
+     * filled in behind a reader.
+     */
+    async eventsAfter(
+      storeId: string,
+      afterSeq: number,
+      limit = 500,
+      trx: Db = db,
+    ): Promise<StoredVisitEvent[]> {
+      const rows = await trx
+        .selectFrom('ledger_events')
+        .select(['seq', 'body'])
+        .where('store_id', '=', storeId)
+        .where('seq', '>', afterSeq)
+        .orderBy('seq')
+        .limit(limit)
+        .execute();
+      return rows.map(toStored);
+    },
+
+    /** The last position `consumer` handled in a store's ledger (0 before the first). */
+    async cursor(consumer: string, storeId: string, trx: Db = db): Promise<number> {
+      const row = await trx
+        .selectFrom('ledger_cursors')
+        .select('seq')
+        .where('consumer', '=', consumer)
+        .where('store_id', '=', storeId)
+        .executeTakeFirst();
+      return row ? Number(row.seq) : 0;
+    },
+
+    /** Records that `consumer` has handled a store's ledger up to `seq`. */
+    async saveCursor(consumer: string, storeId: string, seq: number, trx: Db = db): Promise<void> {
+      await trx
+        .insertInto('ledger_cursors')
+        .values({ consumer, store_id: storeId, seq })
+        .onConflict((oc) => oc.columns(['consumer', 'store_id']).doUpdateSet({ seq }))
+        .execute();
     },
 
     /** Every event of the visits that have no receipt yet, in ledger order: what a restarting engine needs. */
@@ -152,6 +194,10 @@ export function ledgerRepository(db: Db) {
   };
 }
 export type LedgerRepository = ReturnType<typeof ledgerRepository>;
+
+function toStored(r: { seq: number; body: string }): StoredVisitEvent {
+  return { seq: Number(r.seq), event: JSON.parse(r.body) as VisitEvent };
+}
 
 function toSummary(r: WalkoutSchema['visits']): VisitSummary {
   return {

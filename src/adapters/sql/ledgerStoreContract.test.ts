@@ -209,6 +209,26 @@ export function ledgerStoreContract(name: string, makeUrl: () => string, enabled
         await ledger.saveVisit('tiny-1', foldVisit(open) as Visit);
         expect(await ledger.eventsOfUnclosedVisits('tiny-1')).toEqual(open);
       });
+
+      it('gives a follower what came after its cursor, page by page, and keeps each follower its own cursor', async () => {
+        const { db } = await connect(makeUrl());
+        const ledger = ledgerRepository(db);
+        const events = [...visitHistory('v1'), ...visitHistory('v2')];
+        await ledger.append('tiny-1', events);
+        await ledger.append('other', visitHistory('v9'));
+        const first = await ledger.eventsAfter('tiny-1', 0, 3);
+        expect(first.map((r) => r.event)).toEqual(events.slice(0, 3));
+        const rest = await ledger.eventsAfter('tiny-1', first.at(-1)!.seq);
+        expect(rest.map((r) => r.event)).toEqual(events.slice(3));
+        expect(await ledger.cursor('commerce', 'tiny-1')).toBe(0);
+        await ledger.saveCursor('commerce', 'tiny-1', first.at(-1)!.seq);
+        await ledger.saveCursor('commerce', 'tiny-1', rest.at(-1)!.seq);
+        await ledger.saveCursor('audit', 'tiny-1', 1);
+        expect(await ledger.cursor('commerce', 'tiny-1')).toBe(rest.at(-1)!.seq);
+        expect(await ledger.cursor('audit', 'tiny-1')).toBe(1);
+        expect(await ledger.cursor('commerce', 'other')).toBe(0);
+        expect(await ledger.eventsAfter('tiny-1', rest.at(-1)!.seq)).toEqual([]);
+      });
     });
 
     describe('the visits projection', () => {

@@ -28,5 +28,7 @@ export interface WalkoutSchema {
   };
   receipts: { store_id: string; visit_id: string; version: number; body: string; issued_at: number };
   engine_state: { store_id: string; watermark: number; now: number; updated_at: number };
+  /** How far each follower of a store's ledger has read (the last `seq` it handled). */
+  ledger_cursors: { consumer: string; store_id: string; seq: number };
   rejections: { store_id: string; reason: string; count: number; last_detail: string; last_at: number };
 }

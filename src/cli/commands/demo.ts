@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { openCommerceSide } from '../../server/commerceSide.js';
+import { ledgerRepository } from '../../adapters/sql/ledgerRepository.js';
 export { catalogOf } from '../../server/commerceSide.js';
 import { WalkoutError } from '../../protocol/errors.js';
 import type { PeopleFrame } from '../../protocol/results.js';
@@ -183,7 +184,14 @@ export async function startDemo(opts: DemoOptions, print: (line: string) => void
   const store = scenarioStore(opts.scenario).definition;
   const dbUrl = opts.db ?? `sqlite:${join(mkdtempSync(join(tmpdir(), 'walkout-demo-')), 'walkout.db')}`;
 
-  const money = await openCommerceSide({ file: ':memory:', store });
+  // The store's event time, which runs `speed` times the wall clock once a seed plays: QR codes are
+  // issued and entries checked in it, so a shopper's code is as fresh at the cart as on the phone.
+  const clock = { now: () => Date.now() };
+  const money = await openCommerceSide({
+    database: { kind: 'sqlite', file: ':memory:' },
+    store,
+    now: () => clock.now(),
+  });
   const commerce = money.commerce;
   const operatorKey = money.operatorKey;
   const staff = parseStaffList(process.env.WALKOUT_STAFF) ?? [...DEMO_STAFF];
@@ -192,6 +200,7 @@ export async function startDemo(opts: DemoOptions, print: (line: string) => void
   let cartSeq = 0;
   /** The simulation playing: its people, its time shift, and where event time and wall time met. */
   let current: { plans: PersonPlan[]; offset: number; t0: number; wall0: number } | null = null;
+  clock.now = () => (current ? Math.round(current.t0 + (Date.now() - current.wall0) * speed) : Date.now());
   // Synthetic walkers for load tests, added to the people frames the demo publishes.
   let crowdSize = 0;
   const setCrowd = (n: number) => {
@@ -224,7 +233,7 @@ export async function startDemo(opts: DemoOptions, print: (line: string) => void
         const cartId = `cart-demo-${++cartSeq}`;
         const products = store.products.filter((p) => p.gtin && p.soldBy === 'unit').slice(0, req.body.items);
         // The cart speaks in the store's event time (which runs `speed` times the wall clock).
-        const t0 = current ? current.t0 + (Date.now() - current.wall0) * speed : Date.now();
+        const t0 = clock.now();
         // A few seconds between scans, so the shopper's phone shows the cart growing.
         const STEP = 4000;
         const exitAt = STEP * (products.length + 2);
@@ -301,8 +310,13 @@ export async function startDemo(opts: DemoOptions, print: (line: string) => void
   liveRef = server.live;
   setCrowd(crowd);
 
-  // The money side hears visit events in order; one failure is printed and never stops the store.
-  const unfollow = money.follow(server.bus, (line) => print(`demo: ${line}`));
+  // The money side reads visit events from the ledger, in order; a failure is printed and retried.
+  const moneyFeed = money.follow(
+    ledgerRepository(server.database.db),
+    () => server.live.store?.id ?? null,
+    server.bus,
+    (line) => print(`demo: ${line}`),
+  );
   const unsubscribe = server.bus.subscribe((m) => {
     if (!opts.quiet) {
       const line = describeBusMessage(m);
@@ -323,7 +337,7 @@ export async function startDemo(opts: DemoOptions, print: (line: string) => void
   // 15 a second, so the feed's 10 Hz snapshots always find a fresh frame; the crowd rides on every frame.
   const truthTimer = setInterval(() => {
     if (Date.now() - lastEnginePeople < 2000 || (!current && crowdSize === 0)) return;
-    const t = current ? current.t0 + (Date.now() - current.wall0) * speed : Date.now();
+    const t = clock.now();
     const frame: PeopleFrame = current ? truthFrame(current.plans, t - current.offset) : { t, people: [] };
     frame.t = t;
     ownFrames.add(frame);
@@ -399,7 +413,7 @@ export async function startDemo(opts: DemoOptions, print: (line: string) => void
         unwatchPeople();
         await loop.catch(() => undefined);
         unsubscribe();
-        unfollow();
+        await moneyFeed.stop();
         await server.close();
         await money.close();
       })()),

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { scoreJson, scoreRecording, type RecordingScore } from '../../eval/score.js';
 import { ReplayResult, Truth } from '../../protocol/results.js';
+import { WalkoutError } from '../../protocol/errors.js';
 import { readJsonFile } from '../io.js';
+import { formatDisputeTable, scoreDisputesFile } from './scoreDisputes.js';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const ms = (x: number | null) => (x === null ? '-' : `${Math.round(x)} ms`);
@@ -19,25 +21,45 @@ export function formatScoreTable(score: RecordingScore): string {
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
 }
 
-/** `walkout score --truth FILE --result FILE [--json]` (contract section 5). */
+/** `walkout score --truth FILE --result FILE [--json]` (contract section 5), or `walkout score --disputes FILE [--json]`. */
 export function registerScoreCommand(program: Command): void {
   program
     .command('score')
     .description(
-      'score a replay result against ground truth: F1, exact receipts, review rate, receipt latency',
+      'score a replay result against ground truth: F1, exact receipts, review rate, receipt latency; ' +
+        "or, with --disputes, the accuracy the shoppers' disputes show",
     )
-    .requiredOption(
+    .option(
       '--truth <file>',
       'ground truth JSON: {"shoppers": [{"shopper", "items": [{"sku", "quantity"}]}]}',
     )
-    .requiredOption('--result <file>', 'result JSON written by `walkout replay`')
+    .option('--result <file>', 'result JSON written by `walkout replay`')
+    .option(
+      '--disputes <file>',
+      'instead of --truth and --result: the JSON of GET /operator/disputes/examples (docs/commerce.md)',
+    )
     .option('--json', 'print one JSON object instead of a table')
-    .action((options: { truth: string; result: string; json?: boolean }) => {
+    .action((options: { truth?: string; result?: string; disputes?: string; json?: boolean }) => {
+      const print = (json: unknown, table: string): void => {
+        process.stdout.write(options.json ? `${JSON.stringify(json)}\n` : `${table}\n`);
+      };
+      if (options.disputes !== undefined) {
+        if (options.truth !== undefined || options.result !== undefined)
+          throw new WalkoutError(
+            'WO_INPUT_INVALID',
+            '--disputes scores dispute examples on its own: leave out --truth and --result',
+          );
+        const accuracy = scoreDisputesFile(options.disputes);
+        return print(accuracy, formatDisputeTable(accuracy));
+      }
+      if (options.truth === undefined || options.result === undefined)
+        throw new WalkoutError(
+          'WO_INPUT_INVALID',
+          '--truth and --result: both required (or --disputes FILE to score dispute examples)',
+        );
       const truth = readJsonFile(options.truth, Truth, 'truth');
       const result = readJsonFile(options.result, ReplayResult, 'result');
       const score = scoreRecording(truth, result);
-      process.stdout.write(
-        options.json ? `${JSON.stringify(scoreJson(score))}\n` : `${formatScoreTable(score)}\n`,
-      );
+      print(scoreJson(score), formatScoreTable(score));
     });
 }

@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseDatabaseUrl } from '../../adapters/sql/database.js';
-import { openCommerceSide } from '../../server/commerceSide.js';
+import { commerceDatabaseBeside, openCommerceSide } from '../../server/commerceSide.js';
+import { describeMoneyConfig, parseMoneyConfig } from '../../server/moneyConfig.js';
+import { ledgerRepository } from '../../adapters/sql/ledgerRepository.js';
 import { DEFAULT_MQTT_PORT } from '../../adapters/mqtt/broker.js';
 import { DEFAULT_DATABASE_URL } from '../../adapters/sql/database.js';
 import { WalkoutError } from '../../protocol/errors.js';
@@ -20,6 +22,11 @@ export interface StartOptions {
   port: string;
   mqttPort: string;
   bus: string;
+  /** Money side (see src/server/moneyConfig.ts); each falls back to its WALKOUT_* variable. */
+  gateway?: string;
+  smtp?: string;
+  mailFrom?: string;
+  autoRefundLimit?: string;
 }
 
 function portOption(value: string, flag: string): number {
@@ -126,28 +133,36 @@ function rejectionLogger(print: (line: string) => void): {
   };
 }
 
-/** Runs `walkout start` until SIGINT, SIGTERM or `stop` aborts; resolves once everything is closed. */
+/**
+ * Runs `walkout start` until SIGINT, SIGTERM or `stop` aborts; resolves once everything is closed.
+ * `env` holds the WALKOUT_* settings (the process environment unless a test passes its own).
+ */
 export async function runStart(
   opts: StartOptions,
   print: (line: string) => void = (l) => console.log(l),
   stop?: AbortSignal,
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<void> {
   const port = portOption(opts.port, '--port');
   const mqttPort = portOption(opts.mqttPort, '--mqtt-port');
+  // Payment gateway, e-mail, webhooks, refund limit and secrets: refused before anything opens.
+  const moneyConfig = parseMoneyConfig({ env, flags: opts });
   const store = opts.store ? readJsonFile(opts.store, StoreDefinition, 'store definition') : undefined;
   const rejections = rejectionLogger(print);
   // Staff of the dashboard: WALKOUT_STAFF=name:password:role,… or the demo's two.
-  const staff = parseStaffList(process.env.WALKOUT_STAFF) ?? [...DEMO_STAFF];
-  // The money side keeps its own SQLite file beside a SQLite store database (./data otherwise).
-  const target = parseDatabaseUrl(opts.db);
-  const commerceFile =
-    target.kind === 'sqlite' && target.path !== ':memory:' ? `${target.path}.commerce` : ':memory:';
-  if (commerceFile !== ':memory:') mkdirSync(dirname(commerceFile), { recursive: true });
+  const staff = parseStaffList(env.WALKOUT_STAFF) ?? [...DEMO_STAFF];
+  // The money side keeps its own database beside the store's: a SQLite file beside a SQLite one, a
+  // schema of its own on the same PostgreSQL server (so accounts and payments survive a restart).
+  const commerceDatabase = commerceDatabaseBeside(parseDatabaseUrl(opts.db));
+  if (commerceDatabase.kind === 'sqlite' && commerceDatabase.file !== ':memory:')
+    mkdirSync(dirname(commerceDatabase.file), { recursive: true });
+  for (const note of moneyConfig.notes) print(`walkout: note: ${note}`);
   const money = await openCommerceSide({
-    file: commerceFile,
+    database: commerceDatabase,
     store: store ?? null,
-    ...(process.env.WALKOUT_SIGNING_SECRET ? { signingSecret: process.env.WALKOUT_SIGNING_SECRET } : {}),
+    config: moneyConfig.config,
   });
+  for (const note of money.notes) print(`walkout: note: ${note}`);
   let server: WalkoutServer;
   try {
     server = await startWalkoutServer({
@@ -184,12 +199,20 @@ export async function runStart(
     const line = describeBusMessage(m);
     if (line) print(line);
   });
-  const unfollow = money.follow(server.bus, (line) => print(`walkout: ${line}`));
+  // The money side reads entries and receipts from the ledger, from where it left off: what the
+  // store committed just before a crash is charged and delivered after the restart.
+  const moneyFeed = money.follow(
+    ledgerRepository(server.database.db),
+    () => server.live.store?.id ?? null,
+    server.bus,
+    (line) => print(`walkout: ${line}`),
+  );
   const store_ = server.live.store;
   if (store_) money.useStore(store_);
   print(
     `walkout: store ${store_ ? `${store_.id} (${store_.name})` : '(none loaded: PUT /api/store)'} on ${server.database.location}`,
   );
+  print(`  money    accounts, payments and receipts on ${money.location}`);
   print(`  API      ${server.httpUrl}/api`);
   print(`  docs     ${server.httpUrl}/docs`);
   print(
@@ -203,6 +226,7 @@ export async function runStart(
   print(
     `  shopper  ${server.httpUrl}/app (accounts, entry QR, receipts: /api/shop; gate/operator key ${money.operatorKey})`,
   );
+  for (const line of describeMoneyConfig(moneyConfig.config)) print(`  ${line}`);
   print('Ctrl-C to stop.');
 
   await new Promise<void>((resolve) => {
@@ -212,10 +236,10 @@ export async function runStart(
       stop?.removeEventListener('abort', onAbort);
       print(`walkout: ${signal}, closing…`);
       unsubscribe();
-      unfollow();
       rejections.stop();
-      server
-        .close()
+      moneyFeed
+        .stop()
+        .then(() => server.close())
         .then(() => money.close())
         .then(() => print('walkout: closed'))
         .catch((error: unknown) => print(`walkout: error while closing: ${(error as Error).message}`))
@@ -242,7 +266,7 @@ export function registerStartCommand(program: Command): void {
     )
     .option(
       '--db <url>',
-      'database: sqlite:PATH, a file path, or postgres://user@host:port/db',
+      'database: sqlite:PATH, a file path, or postgres://user@host:port/db[?schema=NAME] (the money side beside it: PATH.commerce, or schema NAME_commerce / public_commerce)',
       DEFAULT_DATABASE_URL,
     )
     .option(
@@ -252,6 +276,35 @@ export function registerStartCommand(program: Command): void {
     .option('--port <n>', 'HTTP port (0 = any free port)', '8080')
     .option('--mqtt-port <n>', 'embedded MQTT broker port (0 = any free port)', String(DEFAULT_MQTT_PORT))
     .option('--bus <url>', 'event bus: memory (NATS later)', 'memory')
+    .option(
+      '--gateway <name>',
+      'payment gateway: test (built-in, default) or stripe (secret key in STRIPE_SECRET_KEY); env WALKOUT_GATEWAY',
+    )
+    .option(
+      '--smtp <url>',
+      'e-mail receipts via smtp://host:port or smtps://host:port; env WALKOUT_SMTP_URL (put credentials there, not here)',
+    )
+    .option('--mail-from <address>', 'from address of e-mail receipts; env WALKOUT_MAIL_FROM')
+    .option(
+      '--auto-refund-limit <cents>',
+      'disputes refunded without an operator per shopper and month (minor units, default 2000); env WALKOUT_AUTO_REFUND_LIMIT_CENTS',
+    )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Environment (secrets only here, never as flags):',
+        '  STRIPE_SECRET_KEY         Stripe secret key for --gateway stripe (sk_test_… or sk_live_…)',
+        '  WALKOUT_STRIPE_API_URL    another Stripe API origin (a stand-in or proxy), e.g. http://127.0.0.1:12111',
+        '  WALKOUT_SMTP_URL          smtp://user:password@host:587 or smtps://…:465 (with WALKOUT_MAIL_FROM)',
+        '  WALKOUT_WEBHOOK_URLS      [name=]https://… receipt webhooks, comma-separated',
+        '  WALKOUT_WEBHOOK_SECRET    their HMAC signing secret (16+ characters)',
+        '  WALKOUT_SIGNING_SECRET    key of entry QR codes and shopper sign-ins (random per run if unset)',
+        '  WALKOUT_OPERATOR_KEY      key of the gate and operator calls (random per run if unset)',
+        '  WALKOUT_STAFF             dashboard staff: name:password:role,…',
+        'The hold placed at entry is per store: settings.holdCents in store.json (default 5000).',
+      ].join('\n'),
+    )
     .action(async (opts: StartOptions) => {
       await runStart(opts);
     });

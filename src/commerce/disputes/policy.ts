@@ -1,4 +1,5 @@
-import type { Dispute, DisputeKind } from '../types.js';
+import { z } from 'zod';
+import type { Dispute, DisputeKind, Receipt } from '../types.js';
 
 /** The store's dispute policy. */
 export interface DisputePolicy {
@@ -40,25 +41,51 @@ export function decideDispute(
   return refundedThisMonth + amount <= policy.autoRefundLimitPerMonth ? 'refund' : 'queue';
 }
 
-/** A dispute as a labelled example for measuring accuracy: what the store charged vs what the shopper says. */
-export interface DisputeExample {
-  visitId: string;
-  sku: string;
-  chargedQuantity: number;
-  claimedQuantity: number;
-  /** `store-wrong`: refund granted (by policy or operator); `store-right`: rejected; `pending`: still queued. */
-  label: 'store-wrong' | 'store-right' | 'pending';
-  labelledBy: string | null;
-}
+/** Who labelled an example `store-wrong` without a person: the automatic refund, i.e. the shopper's word. */
+export const POLICY_LABELLER = 'policy';
 
-/** Turns disputes into labelled examples. Pure. */
-export function disputeExamples(disputes: Dispute[]): DisputeExample[] {
-  return disputes.map((d) => ({
-    visitId: d.visitId,
-    sku: d.sku,
-    chargedQuantity: d.chargedQuantity,
-    claimedQuantity: d.claimedQuantity,
-    label: d.status === 'queued' ? 'pending' : d.status === 'rejected' ? 'store-right' : 'store-wrong',
-    labelledBy: d.decidedBy,
-  }));
+/** A dispute as a labelled example for measuring accuracy: what the store charged vs what the shopper says. */
+export const DisputeExample = z.object({
+  visitId: z.string(),
+  sku: z.string(),
+  /** What the shopper said: `not-taken` (none of it) or `wrong-quantity` (fewer than charged). */
+  kind: z.enum(['not-taken', 'wrong-quantity']),
+  chargedQuantity: z.number().int().nonnegative(),
+  claimedQuantity: z.number().int().nonnegative(),
+  /** `store-wrong`: refund granted (by policy or operator); `store-right`: rejected; `pending`: still queued. */
+  label: z.enum(['store-wrong', 'store-right', 'pending']),
+  /** `policy` for an automatic refund, else the operator who decided; null while pending. */
+  labelledBy: z.string().nullable(),
+  /**
+   * The evidence the receipt carries about the line: whether the engine marked the visit's receipt
+   * `reviewed` (it was unsure of something and a review or its best guess settled it). Receipts hold
+   * no per-line confidence. Absent when the receipt was not at hand.
+   */
+  reviewed: z.boolean().optional(),
+});
+export type DisputeExample = z.infer<typeof DisputeExample>;
+
+/** Turns disputes into labelled examples, with the review flag of each visit's newest receipt when given. Pure. */
+export function disputeExamples(
+  disputes: readonly Dispute[],
+  receipts: readonly Pick<Receipt, 'visitId' | 'version' | 'reviewed'>[] = [],
+): DisputeExample[] {
+  const newest = new Map<string, Pick<Receipt, 'version' | 'reviewed'>>();
+  for (const r of receipts) {
+    const seen = newest.get(r.visitId);
+    if (!seen || seen.version < r.version) newest.set(r.visitId, r);
+  }
+  return disputes.map((d) => {
+    const receipt = newest.get(d.visitId);
+    return {
+      visitId: d.visitId,
+      sku: d.sku,
+      kind: d.kind,
+      chargedQuantity: d.chargedQuantity,
+      claimedQuantity: d.claimedQuantity,
+      label: d.status === 'queued' ? 'pending' : d.status === 'rejected' ? 'store-right' : 'store-wrong',
+      labelledBy: d.decidedBy,
+      ...(receipt ? { reviewed: receipt.reviewed } : {}),
+    };
+  });
 }

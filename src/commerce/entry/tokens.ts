@@ -30,8 +30,11 @@ export type QrCheck =
   | { ok: true; nonce: string; expiresAt: number }
   | { ok: false; reason: 'malformed' | 'bad-signature' | 'expired' };
 
-/** Checks a QR token's shape, signature and expiry at `now`; says nothing about use or account. */
-export function checkQrToken(secret: string, token: string, now: number): QrCheck {
+/** Reads a QR token's nonce and expiry if its shape and signature are right; says nothing about time. */
+export function readQrToken(
+  secret: string,
+  token: string,
+): { ok: true; nonce: string; expiresAt: number } | { ok: false; reason: 'malformed' | 'bad-signature' } {
   if (typeof token !== 'string' || token.length > 64) return { ok: false, reason: 'malformed' };
   const m = /^q1\.([A-Za-z0-9_-]{8,32})\.([0-9a-z]{1,11})\.([A-Za-z0-9_-]{22})$/.exec(token);
   if (!m) return { ok: false, reason: 'malformed' };
@@ -44,8 +47,15 @@ export function checkQrToken(secret: string, token: string, now: number): QrChec
     return { ok: false, reason: 'bad-signature' };
   const expiresAt = parseInt(exp36, 36);
   if (!Number.isSafeInteger(expiresAt)) return { ok: false, reason: 'malformed' };
-  if (now >= expiresAt) return { ok: false, reason: 'expired' };
   return { ok: true, nonce, expiresAt };
+}
+
+/** Checks a QR token's shape, signature and expiry at `now`; says nothing about use or account. */
+export function checkQrToken(secret: string, token: string, now: number): QrCheck {
+  const read = readQrToken(secret, token);
+  if (!read.ok) return read;
+  if (now >= read.expiresAt) return { ok: false, reason: 'expired' };
+  return read;
 }
 
 /** True when a string looks like a QR token (so the gate need not guess the entry method). */

@@ -276,10 +276,12 @@ describe('the shopper journey', () => {
       {
         visitId: 'visit-e2e',
         sku: 'choc-bar',
+        kind: 'wrong-quantity',
         chargedQuantity: 2,
         claimedQuantity: 1,
         label: 'store-wrong',
         labelledBy: 'policy',
+        reviewed: false,
       },
     ]);
     expect(hooks.rejected).toBe(0);

@@ -53,13 +53,16 @@ async function signUp(email = 'ana@example.com', card: string | null = 'tok_visa
   return { id: body.account.id, headers };
 }
 
-async function visit(visitId: string, card: string) {
+async function visit(
+  visitId: string,
+  card: string,
+  lines = [{ sku: 'choc-bar', quantity: 1, unitPrice: 300 }],
+  reviewed = false,
+) {
   await commerce.onVisitEvent(entered(visitId, card, clock.now(), 'card'));
-  await commerce.onVisitEvent(
-    receiptIssued(visitId, card, clock.now(), clock.now() + 1_000, [
-      { sku: 'choc-bar', quantity: 1, unitPrice: 300 },
-    ]),
-  );
+  const issued = receiptIssued(visitId, card, clock.now(), clock.now() + 1_000, lines);
+  if (issued.type === 'ReceiptIssued') issued.reviewed = reviewed;
+  await commerce.onVisitEvent(issued);
   for (let i = 0; i < 10; i++) {
     await commerce.drainOutbox();
     clock.advance(60_000);
@@ -171,6 +174,136 @@ describe('commerce routes', () => {
     expect(
       (await app.inject({ method: 'GET', url: '/api/receipts/v2', headers: ana.headers })).json().latest,
     ).toMatchObject({ version: 2, net: 0 });
+  });
+
+  it('exports disputes as labelled examples with the charged lines, and scores them for an operator', async () => {
+    const ana = await signUp();
+    // v5: two lines on a reviewed receipt; v6: one line. The limit is 100: fiji (50) is refunded at once.
+    await visit(
+      'v5',
+      'tok_visa',
+      [
+        { sku: 'choc-bar', quantity: 1, unitPrice: 300 },
+        { sku: 'fiji-500', quantity: 1, unitPrice: 50 },
+      ],
+      true,
+    );
+    await visit('v6', 'tok_visa');
+    const dispute = async (visitId: string, sku: string) => {
+      clock.advance(1_000); // examples come in dispute order
+      const res = await app.inject({
+        method: 'POST',
+        url: `/api/receipts/${visitId}/disputes`,
+        headers: ana.headers,
+        payload: { sku, kind: 'not-taken' },
+      });
+      return res.json<{ id: string; status: string }>();
+    };
+    expect((await dispute('v5', 'fiji-500')).status).toBe('refunded');
+    const rejected = await dispute('v5', 'choc-bar');
+    await app.inject({
+      method: 'POST',
+      url: `/api/operator/disputes/${rejected.id}/decision`,
+      headers: OP,
+      payload: { approve: false, by: 'op-1', note: 'video shows the pick' },
+    });
+    expect((await dispute('v6', 'choc-bar')).status).toBe('queued');
+    await commerce.drainOutbox();
+
+    for (const url of ['/api/operator/disputes/examples', '/api/operator/disputes/accuracy'])
+      expect((await app.inject({ method: 'GET', url })).statusCode).toBe(401);
+    const exported = await app.inject({ method: 'GET', url: '/api/operator/disputes/examples', headers: OP });
+    expect(exported.json()).toEqual({
+      examples: [
+        {
+          visitId: 'v5',
+          sku: 'fiji-500',
+          kind: 'not-taken',
+          chargedQuantity: 1,
+          claimedQuantity: 0,
+          label: 'store-wrong',
+          labelledBy: 'policy',
+          reviewed: true,
+        },
+        expect.objectContaining({ visitId: 'v5', sku: 'choc-bar', label: 'store-right', labelledBy: 'op-1' }),
+        expect.objectContaining({ visitId: 'v6', label: 'pending', labelledBy: null, reviewed: false }),
+      ],
+      charged: {
+        lines: 3,
+        reviewedLines: 2,
+        bySku: [
+          { sku: 'choc-bar', lines: 2 },
+          { sku: 'fiji-500', lines: 1 },
+        ],
+      },
+    });
+
+    const accuracy = await app.inject({ method: 'GET', url: '/api/operator/disputes/accuracy', headers: OP });
+    expect(accuracy.statusCode).toBe(200);
+    const figures = accuracy.json();
+    expect(figures.total).toMatchObject({
+      chargedLines: 3,
+      disputes: 3,
+      disputedLines: 3,
+      storeWrong: 1,
+      storeWrongByPolicy: 1,
+      storeRight: 1,
+      pending: 1,
+      disputedPer1000: 1_000,
+      storeRightShare: 0.5,
+      operatorStoreRightShare: 1,
+    });
+    expect(figures.total.wrongPer1000).toBeCloseTo(1000 / 3, 9);
+    expect(figures.bySku.map((s: { sku: string; chargedLines: number }) => [s.sku, s.chargedLines])).toEqual([
+      ['choc-bar', 2],
+      ['fiji-500', 1],
+    ]);
+    expect(
+      figures.byReceipt.map((r: { receipt: string; disputes: number }) => [r.receipt, r.disputes]),
+    ).toEqual([
+      ['reviewed', 2],
+      ['not-reviewed', 1],
+    ]);
+  });
+
+  it('lists for operators the entries made with a token the store did not accept, and what left unpaid', async () => {
+    await signUp('cy@example.com', 'tok_visa_cy');
+    await visit('v7', 'tok_visa_cy');
+    // A forged QR code reached the engine at the gate (and the shopper took a chocolate bar), and an
+    // unknown card.
+    const forged = 'q1.AAAAAAAAAAAA.zzzzzz.forgedforgedforgedforged';
+    await commerce.onVisitEvent(entered('v8', forged, clock.now(), 'qr'));
+    await commerce.onVisitEvent(
+      receiptIssued('v8', forged, clock.now(), clock.now() + 1_000, [
+        { sku: 'choc-bar', quantity: 1, unitPrice: 300 },
+      ]),
+    );
+    await commerce.onVisitEvent(entered('v9', 'tok_nobody', clock.now(), 'card'));
+    expect((await app.inject({ method: 'GET', url: '/api/operator/entries/refused' })).statusCode).toBe(401);
+    const all = await app.inject({ method: 'GET', url: '/api/operator/entries/refused', headers: OP });
+    expect(all.statusCode).toBe(200);
+    const entries = all.json().entries as {
+      visitId: string;
+      reason: string;
+      unpaid: { total: number } | null;
+    }[];
+    expect(entries.map((e) => e.visitId)).toEqual(['v8', 'v9']);
+    expect(entries[0]!.unpaid?.total).toBe(330);
+    expect(entries[0]!.reason).not.toBe('unknown-token');
+    expect(entries[1]!).toMatchObject({ reason: 'unknown-token', unpaid: null });
+    const unknown = await app.inject({
+      method: 'GET',
+      url: '/api/operator/entries/refused?reason=unknown-token',
+      headers: OP,
+    });
+    expect(unknown.json().entries.map((e: { visitId: string }) => e.visitId)).toEqual(['v9']);
+    const bad = await app.inject({
+      method: 'GET',
+      url: '/api/operator/entries/refused?reason=nope',
+      headers: OP,
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('reason');
   });
 
   it('refuses a shopper who owes money at the gate until they settle', async () => {

@@ -9,11 +9,16 @@ import QRCode from 'qrcode';
 import { z } from 'zod';
 import { WalkoutError } from '../../protocol/errors.js';
 import type { Commerce } from '../commerce.js';
-import { disputeExamples } from '../disputes/policy.js';
+import {
+  DisputeAccuracy,
+  DisputeExamplesView,
+  disputeAccuracy,
+  exportDisputes,
+} from '../disputes/accuracy.js';
 import { receiptHtml } from '../receipts/html.js';
 import type { LiveReceipts } from '../receipts/live.js';
 import { receiptPdf } from '../receipts/pdf.js';
-import type { Receipt } from '../types.js';
+import type { EntryRefusal, Receipt } from '../types.js';
 import { openEventStream } from '../../adapters/http/eventStream.js';
 
 /** Options of the commerce plugin: the money side built by `createCommerce`, its live hub, and the operator key. */
@@ -74,14 +79,6 @@ const ReceiptView = z.object({
   reviewed: z.boolean(),
   reason: z.enum(['issued', 'refund', 'settled', 'revised']),
 });
-const ExampleView = z.object({
-  visitId: z.string(),
-  sku: z.string(),
-  chargedQuantity: z.number(),
-  claimedQuantity: z.number(),
-  label: z.enum(['store-wrong', 'store-right', 'pending']),
-  labelledBy: z.string().nullable(),
-});
 const DisputeView = z.object({
   id: z.string(),
   visitId: z.string(),
@@ -96,6 +93,37 @@ const DisputeView = z.object({
   note: z.string().nullable(),
   createdAt: z.number(),
   decidedAt: z.number().nullable(),
+});
+const REFUSALS = [
+  'malformed',
+  'bad-signature',
+  'expired',
+  'unknown-token',
+  'already-used',
+  'no-account',
+  'payment-due',
+  'suspended',
+  'no-payment-method',
+] as const satisfies readonly EntryRefusal[];
+const RefusedEntryView = z.object({
+  visitId: z.string(),
+  token: z.string(),
+  method: z.string().nullable(),
+  gateId: z.string(),
+  channel: z.string(),
+  reason: z.enum(REFUSALS),
+  accountId: z.string().nullable(),
+  enteredAt: z.number(),
+  recordedAt: z.number(),
+  /** What the engine charged at the exit, unpaid: null until the visit ended. */
+  unpaid: z
+    .object({
+      exitedAt: z.number(),
+      lines: z.array(z.object({ sku: z.string(), quantity: z.number(), unitPrice: z.number() })),
+      total: z.number(),
+      currency: z.string(),
+    })
+    .nullable(),
 });
 const VisitParams = z.object({ visitId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a visit id') });
 const VersionQuery = z.object({ version: z.coerce.number().int().positive().optional() });
@@ -420,12 +448,65 @@ export const commerceRoutes: FastifyPluginAsyncZod<CommerceRoutesOptions> = asyn
     },
   );
 
+  /** Every dispute as a labelled example, with the charged lines to measure them against. */
+  async function disputeExport(): Promise<DisputeExamplesView> {
+    // Commerce has no facade for all receipts; the repository it was built with answers directly.
+    return exportDisputes(await commerce.disputes(), await commerce.deps.repo.latestReceipts());
+  }
+
   app.get(
     '/operator/disputes/examples',
-    { schema: { response: { 200: z.object({ examples: z.array(ExampleView) }), ...auth } } },
+    { schema: { response: { 200: DisputeExamplesView, ...auth } } },
     async (req) => {
       operator(req);
-      return { examples: disputeExamples(await commerce.disputes()) };
+      return disputeExport();
+    },
+  );
+
+  app.get(
+    '/operator/disputes/accuracy',
+    { schema: { response: { 200: DisputeAccuracy, ...auth } } },
+    async (req) => {
+      operator(req);
+      return disputeAccuracy(await disputeExport());
+    },
+  );
+
+  /** Entries the engine reported with a token the store did not accept: nobody pays for those visits. */
+  app.get(
+    '/operator/entries/refused',
+    {
+      schema: {
+        querystring: z.object({
+          reason: z.enum(REFUSALS).optional(),
+          accountId: z.string().max(64).optional(),
+        }),
+        response: { 200: z.object({ entries: z.array(RefusedEntryView) }), ...auth },
+      },
+    },
+    async (req) => {
+      operator(req);
+      const entries = await commerce.refusedEntries({
+        ...(req.query.reason ? { reason: req.query.reason } : {}),
+        ...(req.query.accountId ? { accountId: req.query.accountId } : {}),
+      });
+      return {
+        entries: entries.map(({ issued, ...e }) => ({
+          ...e,
+          unpaid: issued
+            ? {
+                exitedAt: issued.exitedAt,
+                lines: issued.lines.map((l) => ({
+                  sku: l.sku,
+                  quantity: l.quantity,
+                  unitPrice: l.unitPrice,
+                })),
+                total: issued.total,
+                currency: issued.currency,
+              }
+            : null,
+        })),
+      };
     },
   );
 

@@ -143,4 +143,33 @@ export const commerceMigrations: Record<string, Migration> = {
       }
     },
   },
+  // The engine's ShopperEntered is checked like the gate's admit: a token binds to one visit, and
+  // refusals are kept for operators.
+  '2026_12_02_commerce_002_entry_checks': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('commerce_entry_tokens').addColumn('visit_id', 'text').execute();
+      await db.schema
+        .createTable('commerce_refused_entries')
+        .addColumn('visit_id', 'text', (c) => c.primaryKey())
+        .addColumn('token', 'text', (c) => c.notNull())
+        .addColumn('method', 'text')
+        .addColumn('gate_id', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('account_id', 'text')
+        .addColumn('entered_at', 'bigint', (c) => c.notNull())
+        .addColumn('recorded_at', 'bigint', (c) => c.notNull())
+        .addColumn('issued', 'text')
+        .execute();
+      await db.schema
+        .createIndex('commerce_refused_entries_entered')
+        .on('commerce_refused_entries')
+        .column('entered_at')
+        .execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable('commerce_refused_entries').ifExists().execute();
+      await db.schema.alterTable('commerce_entry_tokens').dropColumn('visit_id').execute();
+    },
+  },
 };

@@ -7,11 +7,13 @@ import type {
   DisputeKind,
   DisputeStatus,
   EntryMethod,
+  EntryRefusal,
   HoldStatus,
   IssuedVisit,
   PaymentMethod,
   PaymentStatus,
   Receipt,
+  RefusedEntry,
 } from '../types.js';
 import { jobKey, type OutboxJob, type OutboxKind } from '../outbox/jobs.js';
 
@@ -34,6 +36,22 @@ export interface CommerceTables {
     issued_at: number;
     expires_at: number;
     used_at: number | null;
+    /** The visit the token let in (migration 002); null until the engine reports the entry. */
+    visit_id: string | null;
+  };
+  /** Entries the engine reported whose token the money side refused (migration 002). */
+  commerce_refused_entries: {
+    visit_id: string;
+    token: string;
+    method: string | null;
+    gate_id: string;
+    channel: string;
+    reason: string;
+    account_id: string | null;
+    entered_at: number;
+    recorded_at: number;
+    /** JSON of the ReceiptIssued facts (IssuedVisit) if the engine later issued one: what left unpaid. */
+    issued: string | null;
   };
   commerce_visits: {
     visit_id: string;
@@ -109,6 +127,13 @@ export interface OutboxRow {
 }
 
 const n = (v: number | string | bigint | null): number => Number(v);
+/**
+ * A time as the tables keep it: whole milliseconds. The engine's times may carry fractions (the
+ * simulator's clock does), and PostgreSQL refuses those for a bigint column, in a value and in a
+ * comparison alike; SQLite would keep them as REAL. Every time written or compared goes through here.
+ */
+const ms = (t: number): number => Math.round(t);
+const msOrNull = (t: number | null): number | null => (t === null ? null : ms(t));
 const nn = (v: number | string | bigint | null): number | null => (v === null ? null : Number(v));
 
 const toAccount = (r: Selectable<CommerceTables['commerce_accounts']>): Account => ({
@@ -158,6 +183,18 @@ const toDispute = (r: Selectable<CommerceTables['commerce_disputes']>): Dispute 
   createdAt: n(r.created_at),
   decidedAt: nn(r.decided_at),
 });
+const toRefused = (r: Selectable<CommerceTables['commerce_refused_entries']>): RefusedEntry => ({
+  visitId: r.visit_id,
+  token: r.token,
+  method: r.method,
+  gateId: r.gate_id,
+  channel: r.channel,
+  reason: r.reason as EntryRefusal,
+  accountId: r.account_id,
+  enteredAt: n(r.entered_at),
+  recordedAt: n(r.recorded_at),
+  issued: r.issued === null ? null : (JSON.parse(r.issued) as IssuedVisit),
+});
 const toOutbox = (r: Selectable<CommerceTables['commerce_outbox']>): OutboxRow => ({
   id: n(r.id),
   key: r.key,
@@ -180,7 +217,7 @@ export function createCommerceRepo(db: CommerceDb) {
     async insertAccount(a: Account, tx: Tx = db): Promise<void> {
       await tx
         .insertInto('commerce_accounts')
-        .values({ id: a.id, email: a.email, status: a.status, created_at: a.createdAt })
+        .values({ id: a.id, email: a.email, status: a.status, created_at: ms(a.createdAt) })
         .execute();
     },
     async account(id: string, tx: Tx = db): Promise<Account | undefined> {
@@ -208,7 +245,7 @@ export function createCommerceRepo(db: CommerceDb) {
           gateway_token: m.gatewayToken,
           brand: m.brand,
           last4: m.last4,
-          created_at: m.createdAt,
+          created_at: ms(m.createdAt),
         })
         .execute();
     },
@@ -242,8 +279,8 @@ export function createCommerceRepo(db: CommerceDb) {
     async insertPalm(palmId: string, accountId: string, at: number, tx: Tx = db): Promise<void> {
       await tx
         .insertInto('commerce_palms')
-        .values({ palm_id: palmId, account_id: accountId, created_at: at })
-        .onConflict((oc) => oc.column('palm_id').doUpdateSet({ account_id: accountId, created_at: at }))
+        .values({ palm_id: palmId, account_id: accountId, created_at: ms(at) })
+        .onConflict((oc) => oc.column('palm_id').doUpdateSet({ account_id: accountId, created_at: ms(at) }))
         .execute();
     },
     async palmAccount(palmId: string, tx: Tx = db): Promise<string | undefined> {
@@ -265,9 +302,10 @@ export function createCommerceRepo(db: CommerceDb) {
           nonce: t.nonce,
           account_id: t.accountId,
           party: t.party,
-          issued_at: t.issuedAt,
-          expires_at: t.expiresAt,
+          issued_at: ms(t.issuedAt),
+          expires_at: ms(t.expiresAt),
           used_at: null,
+          visit_id: null,
         })
         .execute();
     },
@@ -285,6 +323,7 @@ export function createCommerceRepo(db: CommerceDb) {
           issuedAt: n(r.issued_at),
           expiresAt: n(r.expires_at),
           usedAt: nn(r.used_at),
+          visitId: r.visit_id,
         }
       );
     },
@@ -292,18 +331,83 @@ export function createCommerceRepo(db: CommerceDb) {
     async useEntryToken(nonce: string, at: number, tx: Tx = db): Promise<boolean> {
       const r = await tx
         .updateTable('commerce_entry_tokens')
-        .set({ used_at: at })
+        .set({ used_at: ms(at) })
         .where('nonce', '=', nonce)
         .where('used_at', 'is', null)
         .executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
+    },
+    /**
+     * Binds a token to the visit it let in: one the gate admitted (used, unbound), or, with `usedAt`,
+     * one nobody used yet (used up now). True when this call bound it (one visit per token under races).
+     */
+    async bindEntryToken(
+      nonce: string,
+      visitId: string,
+      usedAt: number | null,
+      tx: Tx = db,
+    ): Promise<boolean> {
+      let q = tx
+        .updateTable('commerce_entry_tokens')
+        .where('nonce', '=', nonce)
+        .where('visit_id', 'is', null);
+      q =
+        usedAt === null
+          ? q.set({ visit_id: visitId }).where('used_at', 'is not', null)
+          : q.set({ visit_id: visitId, used_at: ms(usedAt) }).where('used_at', 'is', null);
+      const r = await q.executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+
+    async insertRefusedEntry(e: RefusedEntry, tx: Tx = db): Promise<void> {
+      await tx
+        .insertInto('commerce_refused_entries')
+        .values({
+          visit_id: e.visitId,
+          token: e.token,
+          method: e.method,
+          gate_id: e.gateId,
+          channel: e.channel,
+          reason: e.reason,
+          account_id: e.accountId,
+          entered_at: ms(e.enteredAt),
+          recorded_at: ms(e.recordedAt),
+          issued: e.issued === null ? null : JSON.stringify(e.issued),
+        })
+        .execute();
+    },
+    async refusedEntry(visitId: string, tx: Tx = db): Promise<RefusedEntry | undefined> {
+      const r = await tx
+        .selectFrom('commerce_refused_entries')
+        .selectAll()
+        .where('visit_id', '=', visitId)
+        .executeTakeFirst();
+      return r && toRefused(r);
+    },
+    /** What the engine said at exit for a refused visit (what left the store unpaid). */
+    async setRefusedIssued(visitId: string, issued: IssuedVisit, tx: Tx = db): Promise<void> {
+      await tx
+        .updateTable('commerce_refused_entries')
+        .set({ issued: JSON.stringify(issued) })
+        .where('visit_id', '=', visitId)
+        .execute();
+    },
+    /** Refused entries, oldest first, optionally of one reason or account. */
+    async refusedEntries(
+      filter: { reason?: EntryRefusal; accountId?: string } = {},
+      tx: Tx = db,
+    ): Promise<RefusedEntry[]> {
+      let q = tx.selectFrom('commerce_refused_entries').selectAll();
+      if (filter.reason) q = q.where('reason', '=', filter.reason);
+      if (filter.accountId) q = q.where('account_id', '=', filter.accountId);
+      return (await q.orderBy('entered_at').orderBy('visit_id').execute()).map(toRefused);
     },
 
     /** Records that a visit event was handled; false when it had been already (events may come twice). */
     async markInbox(key: string, at: number, tx: Tx = db): Promise<boolean> {
       const r = await tx
         .insertInto('commerce_inbox')
-        .values({ key, received_at: at })
+        .values({ key, received_at: ms(at) })
         .onConflict((oc) => oc.column('key').doNothing())
         .executeTakeFirst();
       return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
@@ -318,7 +422,7 @@ export function createCommerceRepo(db: CommerceDb) {
           token: v.token,
           method: v.method,
           payment_method_id: v.paymentMethodId,
-          entered_at: v.enteredAt,
+          entered_at: ms(v.enteredAt),
           hold_id: v.holdId,
           hold_amount: v.holdAmount,
           hold_status: v.holdStatus,
@@ -379,7 +483,7 @@ export function createCommerceRepo(db: CommerceDb) {
           version: r.version,
           account_id: r.accountId,
           body: JSON.stringify(r),
-          created_at: at,
+          created_at: ms(at),
         })
         .execute();
     },
@@ -398,6 +502,21 @@ export function createCommerceRepo(db: CommerceDb) {
         .select('body')
         .where('visit_id', '=', visitId)
         .orderBy('version', 'asc')
+        .execute();
+      return rows.map((r) => JSON.parse(r.body) as Receipt);
+    },
+    /** The newest version of every visit's receipt, by visit id: what shoppers can dispute. */
+    async latestReceipts(tx: Tx = db): Promise<Receipt[]> {
+      const rows = await tx
+        .selectFrom('commerce_receipts as r')
+        .select('r.body')
+        .where('r.version', '=', (eb) =>
+          eb
+            .selectFrom('commerce_receipts as n')
+            .select((e) => e.fn.max('n.version').as('newest'))
+            .whereRef('n.visit_id', '=', 'r.visit_id'),
+        )
+        .orderBy('r.visit_id', 'asc')
         .execute();
       return rows.map((r) => JSON.parse(r.body) as Receipt);
     },
@@ -428,8 +547,8 @@ export function createCommerceRepo(db: CommerceDb) {
           status: d.status,
           decided_by: d.decidedBy,
           note: d.note,
-          created_at: d.createdAt,
-          decided_at: d.decidedAt,
+          created_at: ms(d.createdAt),
+          decided_at: msOrNull(d.decidedAt),
         })
         .execute();
     },
@@ -464,8 +583,8 @@ export function createCommerceRepo(db: CommerceDb) {
         .where('account_id', '=', accountId)
         .where('status', '=', 'refunded')
         .where('decided_by', '=', 'policy')
-        .where('created_at', '>=', from)
-        .where('created_at', '<', to)
+        .where('created_at', '>=', ms(from))
+        .where('created_at', '<', ms(to))
         .executeTakeFirst();
       return Number(r?.s ?? 0);
     },
@@ -480,7 +599,7 @@ export function createCommerceRepo(db: CommerceDb) {
           status: patch.status,
           decided_by: patch.decidedBy,
           note: patch.note,
-          decided_at: patch.decidedAt,
+          decided_at: ms(patch.decidedAt),
         })
         .where('id', '=', id)
         .where('status', '=', 'queued')
@@ -498,9 +617,9 @@ export function createCommerceRepo(db: CommerceDb) {
           payload: JSON.stringify(job),
           status: 'pending',
           attempts: 0,
-          next_at: at,
+          next_at: ms(at),
           last_error: null,
-          created_at: at,
+          created_at: ms(at),
           done_at: null,
         })
         .onConflict((oc) => oc.column('key').doNothing())
@@ -513,7 +632,7 @@ export function createCommerceRepo(db: CommerceDb) {
         .selectFrom('commerce_outbox')
         .selectAll()
         .where('status', '=', 'pending')
-        .where('next_at', '<=', now)
+        .where('next_at', '<=', ms(now))
         .orderBy('id')
         .limit(limit)
         .execute();
@@ -532,21 +651,21 @@ export function createCommerceRepo(db: CommerceDb) {
     async finishJob(id: number, at: number, tx: Tx = db): Promise<void> {
       await tx
         .updateTable('commerce_outbox')
-        .set({ status: 'done', done_at: at })
+        .set({ status: 'done', done_at: ms(at) })
         .where('id', '=', id)
         .execute();
     },
     async retryJob(id: number, attempts: number, nextAt: number, error: string, tx: Tx = db): Promise<void> {
       await tx
         .updateTable('commerce_outbox')
-        .set({ attempts, next_at: nextAt, last_error: error.slice(0, 500) })
+        .set({ attempts, next_at: ms(nextAt), last_error: error.slice(0, 500) })
         .where('id', '=', id)
         .execute();
     },
     async killJob(id: number, attempts: number, error: string, at: number, tx: Tx = db): Promise<void> {
       await tx
         .updateTable('commerce_outbox')
-        .set({ status: 'dead', attempts, last_error: error.slice(0, 500), done_at: at })
+        .set({ status: 'dead', attempts, last_error: error.slice(0, 500), done_at: ms(at) })
         .where('id', '=', id)
         .execute();
     },

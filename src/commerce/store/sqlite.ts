@@ -15,10 +15,15 @@ export async function openCommerceSqlite(file = ':memory:'): Promise<CommerceDb>
   return db;
 }
 
-/** Runs the commerce migrations with kysely's Migrator; throws with the failing migration's name. */
-export async function migrateCommerce(db: CommerceDb): Promise<void> {
+/**
+ * Runs the commerce migrations with kysely's Migrator; throws with the failing migration's name.
+ * On PostgreSQL pass the schema the tables live in: without one the Migrator takes a
+ * `kysely_migration` table in any schema of the database (the store's, say) for its own.
+ */
+export async function migrateCommerce(db: CommerceDb, schema: string | null = null): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => commerceMigrations };
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`commerce migration ${failed} failed: ${String(error)}`);

@@ -5,6 +5,7 @@ import {
   type MigrationProvider,
 } from 'kysely';
 import { initial } from './001_initial.js';
+import { ledgerCursors } from './002_ledger_cursors.js';
 
 /** One schema change; `up` and `down` run inside the migrator's transaction. */
 export type Migration = KyselyMigration;
@@ -15,6 +16,7 @@ export type Migration = KyselyMigration;
  */
 export const migrations: Record<string, Migration> = {
   '001_initial': initial,
+  '002_ledger_cursors': ledgerCursors,
 };
 
 /** The in-code provider the kysely Migrator reads (no file-system scanning, so it works from dist/ too). */
