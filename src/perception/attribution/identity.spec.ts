@@ -231,6 +231,41 @@ describe('identity from the gate', () => {
     expect([id.sessionOf('t1'), id.sessionOf('t2')]).toEqual(['b', 'a']);
   });
 
+  it('stops learning statures where two people pass close, so a swap there is still told by their bones', () => {
+    const id = new TrackIdentity(store);
+    const visits = [visit('a', 1000), visit('b', 1500)];
+    const seen = (x: number, hits: number) => ({ stature: x, recentStature: x, hits });
+    id.update(
+      [
+        { ...track('t1', 2000, [1, 0.5]), ...seen(1.69, 10) },
+        { ...track('t2', 2500, [1.5, 0.5]), ...seen(1.73, 10) },
+      ],
+      visits,
+      3000,
+    );
+    // Seen long enough apart, then side by side in an aisle.
+    id.update(
+      [
+        { ...track('t1', 2000, [1, 0.5], [4, 4], 20_000), ...seen(1.69, 150) },
+        { ...track('t2', 2500, [1.5, 0.5], [4.5, 4], 20_000), ...seen(1.73, 150) },
+      ],
+      visits,
+      20_000,
+    );
+    // The tracker swapped them there; by the next look each track's own median has followed the
+    // other body too (a sliding median catches up in seconds).
+    id.update(
+      [
+        { ...track('t1', 2000, [1, 0.5], [5, 4], 26_000), ...seen(1.73, 300) },
+        { ...track('t2', 2500, [1.5, 0.5], [3.5, 4], 26_000), ...seen(1.69, 300) },
+      ],
+      visits,
+      26_000,
+    );
+    expect(id.sessionOf('t1')).toBe('b');
+    expect(id.sessionOf('t2')).toBe('a');
+  });
+
   it('does not swap tracks of people too alike to tell apart, nor on one track that looks wrong', () => {
     for (const [s1, r1, s2, r2] of [
       [1.7, 1.72, 1.72, 1.7], // two centimetres apart: within what bones can tell
@@ -305,6 +340,40 @@ describe('identity from the gate', () => {
     );
     // Both are lost; the new track appears where the short one was, but is tall.
     id.update([{ ...track('t9', 10_000, [5.3, 5.1]), stature: 1.85, recentStature: 1.85 }], visits, 10_500);
+    expect(id.sessionOf('t9')).toBe('b');
+  });
+
+  it('does not name a track born mid-store after one of a group who already left by the exit', () => {
+    const id = new TrackIdentity(store);
+    // Visit a is two people (1.66 m and 1.82 m), visit b one (1.69 m).
+    const visits = [visit('a', 1000, 2), visit('b', 1500)];
+    const h = (x: number) => ({ stature: x, recentStature: x });
+    id.update(
+      [
+        { ...track('t1', 2000, [1, 0.5]), ...h(1.66) },
+        { ...track('t2', 2100, [1.2, 0.5]), ...h(1.82) },
+        { ...track('t3', 2600, [1.5, 0.5]), ...h(1.69) },
+      ],
+      visits,
+      3000,
+    );
+    // The short one of a walks out through the exit zone; the other two are lost mid-store.
+    id.update(
+      [
+        { ...track('t1', 2000, [1, 0.5], [9, 0.5], 8000), ...h(1.66) },
+        { ...track('t2', 2100, [1.2, 0.5], [2, 6], 8000), ...h(1.82) },
+        { ...track('t3', 2600, [1.5, 0.5], [8, 6], 8000), ...h(1.69) },
+      ],
+      visits,
+      8000,
+    );
+    id.update([], [{ ...visits[0]!, peopleInside: 1 }, visits[1]!], 8500);
+    // A track of 1.665 m appears between where a's tall one and b were lost: it is b, not a's short one.
+    id.update(
+      [{ ...track('t9', 12_000, [5, 6]), ...h(1.665) }],
+      [{ ...visits[0]!, peopleInside: 1 }, visits[1]!],
+      12_500,
+    );
     expect(id.sessionOf('t9')).toBe('b');
   });
 

@@ -59,6 +59,10 @@ const WANDER_M_PER_S = 0.6;
 interface Person {
   stature: number;
   samples: number;
+  /** Learned no further: their track has passed close to someone of another visit, where tracks swap. */
+  frozen: boolean;
+  /** Lost in the exit lane: they left, and explain no track that appears later. */
+  left: boolean;
 }
 
 interface Lost {
@@ -74,6 +78,11 @@ interface Lost {
 const SWAP_SEEN_MS = 500;
 const SWAP_STATURE_GAP_M = 0.03;
 const SWAP_NEAR_M = 2.5;
+
+/** People closer than this (m) can be swapped by the tracker… */
+const ENCOUNTER_M = 0.8;
+/** …so a person seen this often (sightings) is learned no further from then on. */
+const FREEZE_AFTER_SAMPLES = 100;
 
 /** A bound track that ends this close (m) to another of its visit was a duplicate of it (merged). */
 const DUPLICATE_M = 0.45;
@@ -140,6 +149,7 @@ export class TrackIdentity {
           this.continued.add(id);
           continue;
         }
+        if (this.toExit([old.position[0], old.position[1]]) <= LANE_M) this.markLeft(visitId, old, tracks);
         this.lost.push({
           trackId: id,
           visitId,
@@ -153,6 +163,7 @@ export class TrackIdentity {
     while (this.lost.length > 0 && this.lost[0]!.at < now - 120_000) this.lost.shift();
     this.current = next;
     for (const track of tracks) this.learnStature(track);
+    this.freezeAtEncounters(tracks);
     this.repairSwaps(tracks, now);
     const unbound = tracks
       .filter((t) => t.confirmed && !this.sessions.has(t.id))
@@ -198,7 +209,7 @@ export class TrackIdentity {
     const own = this.people.get(visitId)?.get(track.id);
     // A person's stature comes from the track that has seen them longest; a track that took over
     // (a continuation, a repaired swap) adds nothing until it has seen them longer.
-    if (!own || track.hits <= own.samples) return;
+    if (!own || own.frozen || track.hits <= own.samples) return;
     // The track's own median while its recent sightings agree with it (a track that jumped to
     // someone else where paths crossed shows it there first). Compared with the track, not with
     // what was learned: an early estimate of a few sightings can be centimetres off.
@@ -208,6 +219,55 @@ export class TrackIdentity {
     ) {
       own.stature = track.stature;
       own.samples = track.hits;
+    }
+  }
+
+  /**
+   * Marks the person of a visit whose track was lost in the exit lane as gone. A track found again
+   * mid-store has no person of its own: the one it most likely is (by stature, of those nobody else
+   * follows now) is the one who left.
+   */
+  private markLeft(visitId: string, track: TrackView, live: readonly TrackView[]): void {
+    const people = this.people.get(visitId);
+    if (!people) return;
+    const own = people.get(track.id);
+    if (own) {
+      own.left = true;
+      return;
+    }
+    const followed = new Set(live.filter((t) => this.sessions.get(t.id) === visitId).map((t) => t.id));
+    const h = track.stature ?? track.recentStature;
+    let best: Person | undefined;
+    let bestMiss = Infinity;
+    for (const [key, p] of people) {
+      if (p.left || followed.has(key)) continue;
+      const miss = h === null || Number.isNaN(p.stature) ? 1 : Math.abs(p.stature - h);
+      if (miss < bestMiss) [best, bestMiss] = [p, miss];
+    }
+    if (best) best.left = true;
+  }
+
+  /**
+   * Stops learning the stature of a person whose track comes close to someone of another visit:
+   * that is where trackers swap people, and a stature learned on after an unseen swap would follow
+   * the wrong body (and hide the swap from `repairSwaps`). A person seen too little by then keeps
+   * learning: a first estimate of a few sightings can be centimetres off.
+   */
+  private freezeAtEncounters(tracks: readonly TrackView[]): void {
+    const near = ENCOUNTER_M * ENCOUNTER_M;
+    for (const a of tracks) {
+      const visitId = this.sessions.get(a.id);
+      const own = visitId ? this.people.get(visitId)?.get(a.id) : undefined;
+      if (!own || own.frozen || own.samples < FREEZE_AFTER_SAMPLES) continue;
+      for (const b of tracks) {
+        if (b === a || !b.confirmed || this.sessions.get(b.id) === visitId) continue;
+        const dx = a.position[0] - b.position[0];
+        const dy = a.position[1] - b.position[1];
+        if (dx * dx + dy * dy <= near) {
+          own.frozen = true;
+          break;
+        }
+      }
     }
   }
 
@@ -262,7 +322,7 @@ export class TrackIdentity {
   private founder(visitId: string, trackId: string): void {
     let people = this.people.get(visitId);
     if (!people) this.people.set(visitId, (people = new Map()));
-    people.set(trackId, { stature: Number.NaN, samples: 0 });
+    people.set(trackId, { stature: Number.NaN, samples: 0, frozen: false, left: false });
   }
 
   /**
@@ -286,6 +346,7 @@ export class TrackIdentity {
       // Nobody walks into the store before their scan: a track already there belongs to someone else.
       if (v.enteredAt > track.bornAt) continue;
       const statures = [...(this.people.get(v.visitId)?.values() ?? [])]
+        .filter((x) => !x.left)
         .map((x) => x.stature)
         .filter((x) => !Number.isNaN(x));
       let stature = 1;
