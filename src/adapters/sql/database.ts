@@ -96,6 +96,9 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
       max: 10,
       ...(target.schema ? { options: `-c search_path=${target.schema}` } : {}),
     });
+    // An idle connection the server closed (a restart, a failover) leaves the pool and the next query
+    // opens another; unhandled, the pool's 'error' event would end the store's process.
+    pool.on('error', () => undefined);
     const db = new Kysely<WalkoutSchema>({ dialect: new PostgresDialect({ pool }) });
     const location = `${redact(target.connectionString)}${target.schema ? ` (schema ${target.schema})` : ''}`;
     database = { db, kind: 'postgres', location, close: () => db.destroy() };
