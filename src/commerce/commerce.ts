@@ -81,6 +81,11 @@ export type VisitEventOutcome = 'handled' | 'duplicate' | 'ignored' | 'unknown-v
 
 type ShopperEntered = Extract<VisitEvent, { type: 'ShopperEntered' }>;
 
+/** A card or palm entry: the account and its card, or why it is refused (with that account). */
+type AccountEntry =
+  | { ok: true; accountId: string; method: EntryMethod; paymentMethodId: string }
+  | { ok: false; reason: EntryRefusal; accountId: string };
+
 /** Who a reported entry stands for, or why it is refused (with the account, when the token names one). */
 type EntryCheck =
   | { ok: true; accountId: string; method: EntryMethod; paymentMethodId: string | null }
@@ -251,18 +256,27 @@ export function createCommerce(deps: CommerceDeps) {
       if (!(await repo.useEntryToken(check.nonce, now))) return { ok: false, reason: 'already-used' };
       return { ok: true, accountId: row.accountId, method: 'qr', party: row.party, paymentMethodId: s.id };
     }
-    if (kind === 'card') {
-      const card = await repo.paymentMethodByToken(token);
-      if (!card) return { ok: false, reason: 'unknown-token' };
-      const s = await standing(card.accountId);
-      if (typeof s === 'string') return { ok: false, reason: s };
-      return { ok: true, accountId: card.accountId, method: 'card', party: 1, paymentMethodId: card.id };
-    }
-    const accountId = await repo.palmAccount(token);
-    if (!accountId) return { ok: false, reason: 'unknown-token' };
-    const s = await standing(accountId);
-    if (typeof s === 'string') return { ok: false, reason: s };
-    return { ok: true, accountId, method: 'palm', party: 1, paymentMethodId: s.id };
+    const entry = kind === 'card' ? await cardEntry(token) : await palmEntry(token);
+    if (!entry) return { ok: false, reason: 'unknown-token' };
+    return entry.ok ? { ...entry, party: 1 } : { ok: false, reason: entry.reason };
+  }
+
+  /** A card's gateway token as an entry, for an account in good standing; undefined when no card has it. */
+  async function cardEntry(token: string, tx?: Tx): Promise<AccountEntry | undefined> {
+    const card = await repo.paymentMethodByToken(token, tx);
+    if (!card) return undefined;
+    const s = await standing(card.accountId, tx);
+    if (typeof s === 'string') return { ok: false, reason: s, accountId: card.accountId };
+    return { ok: true, accountId: card.accountId, method: 'card', paymentMethodId: card.id };
+  }
+
+  /** A palm provider's id as an entry, for an account in good standing; undefined when no account has it. */
+  async function palmEntry(palmId: string, tx?: Tx): Promise<AccountEntry | undefined> {
+    const accountId = await repo.palmAccount(palmId, tx);
+    if (!accountId) return undefined;
+    const s = await standing(accountId, tx);
+    if (typeof s === 'string') return { ok: false, reason: s, accountId };
+    return { ok: true, accountId, method: 'palm', paymentMethodId: s.id };
   }
 
   /**
@@ -300,23 +314,12 @@ export function createCommerce(deps: CommerceDeps) {
       if (e.t >= read.expiresAt) return refuse('expired', row.accountId);
       const s = await standing(row.accountId, tx);
       if (typeof s === 'string') return refuse(s, row.accountId);
-      if (!(await repo.bindEntryToken(row.nonce, e.visitId, Math.round(e.t), tx)))
+      if (!(await repo.bindEntryToken(row.nonce, e.visitId, e.t, tx)))
         return refuse('already-used', row.accountId);
       return { ...pass, paymentMethodId: s.id };
     }
-    if (e.method !== 'palm') {
-      const card = await repo.paymentMethodByToken(e.token, tx);
-      if (card) {
-        const s = await standing(card.accountId, tx);
-        if (typeof s === 'string') return refuse(s, card.accountId);
-        return { ok: true, accountId: card.accountId, method: 'card', paymentMethodId: card.id };
-      }
-    }
-    const palm = await repo.palmAccount(e.token, tx);
-    if (!palm) return refuse('unknown-token');
-    const s = await standing(palm, tx);
-    if (typeof s === 'string') return refuse(s, palm);
-    return { ok: true, accountId: palm, method: 'palm', paymentMethodId: s.id };
+    const card = e.method !== 'palm' ? await cardEntry(e.token, tx) : undefined;
+    return card ?? (await palmEntry(e.token, tx)) ?? refuse('unknown-token');
   }
 
   // ---- visit events -----------------------------------------------------------------------------
@@ -343,7 +346,7 @@ export function createCommerce(deps: CommerceDeps) {
               channel: event.channel,
               reason: who.reason,
               accountId: who.accountId,
-              enteredAt: Math.round(event.t),
+              enteredAt: event.t,
               recordedAt: clock.now(),
               issued: null,
             },

@@ -77,7 +77,7 @@ export interface CommerceSide {
     storeId: () => string | null,
     bus: Bus,
     onError: (message: string) => void,
-  ): { caughtUp(): Promise<void>; stop(): Promise<void> };
+  ): { stop(): Promise<void> };
   close(): Promise<void>;
 }
 
@@ -207,14 +207,8 @@ export async function openCommerceSide(opts: {
         ledger,
         consumer: 'commerce',
         storeId,
-        handle: async (e) => {
-          // A smart cart reports its sign-in as method "cart"; the money side knows the token as a QR code.
-          const event =
-            e.type === 'ShopperEntered' && e.channel === 'cart' && e.token.startsWith('q1.')
-              ? { ...e, method: 'qr' }
-              : e;
-          await commerce.onVisitEvent(event);
-        },
+        // A cart's sign-in reports method "cart"; the entry check knows a QR token by its shape.
+        handle: (e) => commerce.onVisitEvent(e),
         onError: (message) => onError(`commerce could not take the ledger: ${message}`),
       });
       // The bus says when the store appended something; the ledger says what.
@@ -222,7 +216,6 @@ export async function openCommerceSide(opts: {
         if (m.type === 'visit') feed.wake();
       });
       return {
-        caughtUp: () => feed.caughtUp(),
         stop: async () => {
           unsubscribe();
           await feed.stop();

@@ -204,9 +204,8 @@ export class TrackIdentity {
    * looks like them (a track that jumped to someone else where paths crossed must not teach it).
    */
   private learnStature(track: TrackView): void {
-    const visitId = this.sessions.get(track.id);
-    if (!visitId || track.stature === null) return;
-    const own = this.people.get(visitId)?.get(track.id);
+    if (track.stature === null) return;
+    const own = this.personOf(track.id)?.person;
     // A person's stature comes from the track that has seen them longest; a track that took over
     // (a continuation, a repaired swap) adds nothing until it has seen them longer.
     if (!own || own.frozen || track.hits <= own.samples) return;
@@ -256,11 +255,11 @@ export class TrackIdentity {
   private freezeAtEncounters(tracks: readonly TrackView[]): void {
     const near = ENCOUNTER_M * ENCOUNTER_M;
     for (const a of tracks) {
-      const visitId = this.sessions.get(a.id);
-      const own = visitId ? this.people.get(visitId)?.get(a.id) : undefined;
+      const bound = this.personOf(a.id);
+      const own = bound?.person;
       if (!own || own.frozen || own.samples < FREEZE_AFTER_SAMPLES) continue;
       for (const b of tracks) {
-        if (b === a || !b.confirmed || this.sessions.get(b.id) === visitId) continue;
+        if (b === a || !b.confirmed || this.sessions.get(b.id) === bound.visitId) continue;
         const dx = a.position[0] - b.position[0];
         const dy = a.position[1] - b.position[1];
         if (dx * dx + dy * dy <= near) {
@@ -280,11 +279,10 @@ export class TrackIdentity {
     const sigma = this.opts.statureSigmaM;
     const fits: { track: TrackView; visitId: string; own: Person; recent: number }[] = [];
     for (const t of tracks) {
-      const visitId = this.sessions.get(t.id);
-      const own = visitId ? this.people.get(visitId)?.get(t.id) : undefined;
-      if (!visitId || !own || Number.isNaN(own.stature) || t.recentStature === null) continue;
+      const bound = this.personOf(t.id);
+      if (!bound || Number.isNaN(bound.person.stature) || t.recentStature === null) continue;
       if (t.lastSeenAt < now - SWAP_SEEN_MS) continue;
-      fits.push({ track: t, visitId, own, recent: t.recentStature });
+      fits.push({ track: t, visitId: bound.visitId, own: bound.person, recent: t.recentStature });
     }
     for (let i = 0; i < fits.length; i++) {
       const a = fits[i]!;
@@ -307,6 +305,13 @@ export class TrackIdentity {
         [a.own, b.own] = [b.own, a.own];
       }
     }
+  }
+
+  /** The visit a track is bound to and the person of it the track follows, if it follows one. */
+  private personOf(trackId: string): { visitId: string; person: Person } | undefined {
+    const visitId = this.sessions.get(trackId);
+    const person = visitId ? this.people.get(visitId)?.get(trackId) : undefined;
+    return visitId && person ? { visitId, person } : undefined;
   }
 
   /** One of a visit's people is followed by another track from now on: it keeps what was learned of them. */
