@@ -80,6 +80,68 @@ describe('personal space in the simulator', () => {
     expect(fastest).toBeLessThan(2.5); // m/s: a brisk walk, not a teleport
   });
 
+  /** Fastest speed (m/s) along a path, and nearest approach (m) to a point, sampled every 20 ms. */
+  function walkOf(path: Waypoint[], other: [number, number]): { fastest: number; nearest: number } {
+    const walker = plan('walker', path);
+    let fastest = 0;
+    let nearest = Infinity;
+    for (let t = path[0]!.t + 20; t <= path[path.length - 1]!.t; t += 20) {
+      const a = bodyStateAt(walker, t - 20)!.position;
+      const b = bodyStateAt(walker, t)!.position;
+      fastest = Math.max(fastest, Math.hypot(b[0] - a[0], b[1] - a[1]) / 0.02);
+      nearest = Math.min(nearest, Math.hypot(b[0] - other[0], b[1] - other[1]));
+    }
+    return { fastest, nearest };
+  }
+
+  it('never jumps where the walker turns a corner, turns back, or sets off beside someone', () => {
+    const at = (x: number, y: number) =>
+      plan('stander', [
+        { t: 0, pos: [x, y] },
+        { t: 10_000, pos: [x, y] },
+      ]);
+    // A corner beside the stander: the sideways direction turns with the walker.
+    const corner: Waypoint[] = [
+      { t: 0, pos: [2, 2] },
+      { t: 2800, pos: [4.8, 2] },
+      { t: 5800, pos: [4.8, 5] },
+    ];
+    stepAside(corner, [at(4.6, 2.3)]);
+    // Turning back beside them: the side kept must stay the same side of the floor.
+    const back: Waypoint[] = [
+      { t: 0, pos: [2, 2] },
+      { t: 3000, pos: [5, 2] },
+      { t: 6000, pos: [2, 2] },
+    ];
+    stepAside(back, [at(5.1, 2.15)]);
+    // Setting off from a standstill right beside them: the dodge eases in, the spot stays put.
+    const off: Waypoint[] = [
+      { t: 0, pos: [4.7, 2] },
+      { t: 1000, pos: [4.7, 2] },
+      { t: 4000, pos: [7.7, 2] },
+    ];
+    stepAside(off, [at(5.1, 2.1)]);
+    for (const [path, other] of [
+      [corner, [4.6, 2.3]],
+      [back, [5.1, 2.15]],
+      [off, [5.1, 2.1]],
+    ] as const) {
+      const w = walkOf(path, [other[0], other[1]]);
+      expect(w.fastest).toBeLessThan(2.5);
+      expect(w.nearest).toBeGreaterThan(0.3);
+    }
+    expect(off[0]!.pos).toEqual([4.7, 2]);
+  });
+
+  it('keeps a place taken while someone still stands on it, though they are about to go', () => {
+    const leaving = plan('leaving', [
+      { t: 0, pos: [5, 2] },
+      { t: 2300, pos: [5, 2] },
+      { t: 5300, pos: [8, 2] },
+    ]);
+    expect(occupiedUntil([5, 2], 2000, 4000, [leaving])).toBeGreaterThanOrEqual(2300);
+  });
+
   it('with standingOnly, gives way to someone standing but walks on past a walker', () => {
     const crossing = plan('crosser', [
       { t: 0, pos: [8, 2] },
@@ -107,6 +169,27 @@ describe('personal space in the simulator', () => {
       { t: 10_000, pos: [10, 6] },
     ]);
     expect(occupiedUntil([5, 6], 0, 10_000, [passer])).toBeNull();
+  });
+
+  it('lets one person at a time pass the exit, and nobody in the standard store teleports', () => {
+    const sim = simulate('standard', 4, { cameraStage: null });
+    let fast = 0;
+    for (const p of sim.people)
+      for (let i = 1; i < p.path.length; i++) {
+        const a = p.path[i - 1]!;
+        const b = p.path[i]!;
+        const d = Math.hypot(b.pos[0] - a.pos[0], b.pos[1] - a.pos[1]);
+        // A brisk walk plus a sidestep at most; before, dodges threw people 0.8 m in 0.1 s.
+        if (d > 0.05 && d / Math.max(b.t - a.t, 1e-6) > 0.004) fast++;
+      }
+    expect(fast).toBe(0);
+    for (const a of sim.people)
+      for (const b of sim.people) {
+        if (a === b) continue;
+        const pa = bodyStateAt(a, a.exitAt)!.position;
+        const pb = bodyStateAt(b, a.exitAt)?.position;
+        if (pb) expect(Math.hypot(pa[0] - pb[0], pa[1] - pb[1])).toBeGreaterThan(0.3);
+      }
   });
 
   it('never has two shoppers on one spot in the standard store, nor walking through each other', () => {

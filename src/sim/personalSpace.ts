@@ -3,12 +3,14 @@
  * tell apart two people standing in one spot or walking through each other. Everyone is planned
  * in turn; each person keeps out of the way of those planned before (who keep their plans).
  */
-import { bodyStateAt, pathPoint, type PersonPlan, type Waypoint } from './shoppers.js';
+import { bodyStateAt, pathPoint, segmentAt, type PersonPlan, type Waypoint } from './shoppers.js';
 
 /** Nearest two people come (m, centre to centre): about a shoulder width and a little room. */
 export const PERSONAL_SPACE_M = 0.5;
 /** Longest someone may be within personal space and still be only walking past (ms): 1 m at a slow walk. */
 const PASSING_MS = 1200;
+/** Fastest sideways step of a dodge (m/s): from a standstill, or between two dodges. */
+const SIDESTEP_M_PER_S = 1;
 /** Time step of the checks (ms). */
 const STEP_MS = 100;
 
@@ -26,11 +28,14 @@ export function occupiedUntil(
   for (const o of others) {
     if (o.exitAt < from || o.enterAt > to) continue;
     for (let t = Math.max(from, o.enterAt); t <= Math.min(to, o.exitAt); t += 2 * STEP_MS) {
-      if (!near(o, t, pos, PERSONAL_SPACE_M)) continue;
+      const s = bodyStateAt(o, t);
+      if (s === null || Math.hypot(s.position[0] - pos[0], s.position[1] - pos[1]) >= PERSONAL_SPACE_M)
+        continue;
       let free = t;
       while (free <= o.exitAt && near(o, free, pos, PERSONAL_SPACE_M)) free += 2 * STEP_MS;
-      // Someone walking past is stepped around (see `stepAside`); only someone who stays takes the place.
-      if (free - t < PASSING_MS) continue;
+      // Someone walking past is stepped around (see `stepAside`); only someone who stays takes the
+      // place, and someone standing on it still (about to leave) has it until they have gone.
+      if (s.walking && free - t < PASSING_MS) continue;
       until = Math.max(until ?? -Infinity, free);
       break;
     }
@@ -66,11 +71,13 @@ export function stepAside(
   const nearby = others.filter((o) => o.exitAt >= from && o.enterAt <= to);
   if (nearby.length === 0) return;
   const dodges: Dodge[] = [];
-  let side = 0;
+  // The side once chosen, as a direction on the floor: relative to the walker's own direction it
+  // would flip where they turn back, and throw them through the person they step around.
+  let side: [number, number] | null = null;
   for (let t = from; t <= to; t += STEP_MS) {
     const here = pathPoint(path, t);
     if (here.dir[0] === 0 && here.dir[1] === 0) {
-      side = 0;
+      side = null;
       continue;
     }
     const n: [number, number] = [-here.dir[1], here.dir[0]];
@@ -85,14 +92,15 @@ export function stepAside(
       const across = rx * n[0] + ry * n[1];
       const along = rx * here.dir[0] + ry * here.dir[1];
       // Keep the side once chosen while passing, so the walker does not zig-zag.
-      const sgn = side !== 0 ? side : across >= 0 ? 1 : -1;
-      side = sgn;
+      const sgn: number =
+        side !== null ? (side[0] * n[0] + side[1] * n[1] >= 0 ? 1 : -1) : across >= 0 ? 1 : -1;
+      side = [n[0] * sgn, n[1] * sgn];
       const gap = Math.sqrt(Math.max(0, PERSONAL_SPACE_M ** 2 - along * along));
       need = Math.max(need, gap - sgn * across + 0.02);
       away = sgn;
     }
     if (need > 0) dodges.push({ t, offset: [n[0] * away * need, n[1] * away * need] });
-    else side = 0;
+    else side = null;
   }
   if (dodges.length === 0) return;
   // Ease in and out: each dodge sample also pulls its neighbours within a ramp, the largest wins.
@@ -100,21 +108,43 @@ export function stepAside(
   const times = new Set<number>();
   for (const d of dodges) for (let k = -RAMP_MS; k <= RAMP_MS; k += 2 * STEP_MS) times.add(d.t + k);
   const samples = [...times].filter((t) => t > from && t < to).sort((a, b) => a - b);
-  // The offset at time t: the largest dodge pulling there, eased by its distance in time.
+  // Where each walk between two stops begins and ends (ms): someone standing stays put, so a dodge
+  // eases in from the start of a walk and out before its end rather than jumping off the spot.
+  const walkStart: number[] = [];
+  const walkEnd: number[] = [];
+  for (let k = 0, start = from; k + 1 < path.length; k++) {
+    const a = path[k]!;
+    const b = path[k + 1]!;
+    if (Math.hypot(b.pos[0] - a.pos[0], b.pos[1] - a.pos[1]) <= 1e-6) start = b.t;
+    walkStart.push(start);
+  }
+  for (let k = path.length - 2, end = to; k >= 0; k--) {
+    const a = path[k]!;
+    const b = path[k + 1]!;
+    if (Math.hypot(b.pos[0] - a.pos[0], b.pos[1] - a.pos[1]) <= 1e-6) end = a.t;
+    walkEnd[k] = end;
+  }
+  const room = (t: number): number => {
+    const k = Math.min(segmentAt(path, t), path.length - 2);
+    return (SIDESTEP_M_PER_S * Math.max(0, Math.min(t - walkStart[k]!, walkEnd[k]! - t))) / 1000;
+  };
+  // The offset at time t: as far as the largest dodge pulling there, eased by its distance in time,
+  // toward the pulling dodges' mean direction. Taking the largest dodge's own direction would jump
+  // where the walker turns a corner mid-dodge (its sideways turns with it): a teleport of half a metre.
   const offsetAt = (t: number): [number, number] => {
-    let ox = 0;
-    let oy = 0;
+    let sx = 0;
+    let sy = 0;
     let best = 0;
     for (const d of dodges) {
       const w = Math.max(0, 1 - Math.abs(d.t - t) / RAMP_MS);
-      const m = Math.hypot(d.offset[0], d.offset[1]) * w;
-      if (m > best) {
-        best = m;
-        ox = d.offset[0] * w;
-        oy = d.offset[1] * w;
-      }
+      if (w === 0) continue;
+      best = Math.max(best, Math.hypot(d.offset[0], d.offset[1]) * w);
+      sx += d.offset[0] * w;
+      sy += d.offset[1] * w;
     }
-    return [ox, oy];
+    const len = Math.hypot(sx, sy);
+    const m = Math.min(best, room(t));
+    return len < 1e-9 ? [0, 0] : [(sx / len) * m, (sy / len) * m];
   };
   const inserted: Waypoint[] = [];
   for (const t of samples) {

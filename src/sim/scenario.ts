@@ -305,9 +305,19 @@ export function runScenario(
         ? e
         : best,
     );
-    b.walkTo(exit.pos);
-    const exitAt = b.t + plan.uniform(200, 800);
-    b.stand(exitAt - b.t);
+    // One person at a time passes the exit: someone finding another there waits where they are.
+    const dwell = plan.uniform(200, 800);
+    const beforeExit = b.mark();
+    for (let tries = 0, waited = 0; tries < 20; tries++) {
+      b.walkTo(exit.pos);
+      const busy = occupiedUntil(exit.pos, b.t, b.t + dwell, people);
+      if (busy === null) break;
+      waited += busy - b.t + 200;
+      b.restore(beforeExit);
+      b.stand(waited);
+    }
+    const exitAt = b.t + dwell;
+    b.stand(dwell);
     // Walkers step around whoever is in their way (people planned earlier keep their paths).
     stepAside(b.path, people);
     // The token is set once the visit is complete.

@@ -270,7 +270,7 @@ export function walkedDistances(path: readonly Waypoint[]): number[] {
 }
 
 /** Finds the index of the last waypoint at or before t (binary search). */
-function segmentAt(path: readonly Waypoint[], t: number): number {
+export function segmentAt(path: readonly Waypoint[], t: number): number {
   let lo = 0;
   let hi = path.length - 1;
   if (t <= path[0]!.t) return 0;

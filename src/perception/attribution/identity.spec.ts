@@ -77,6 +77,23 @@ const track = (
   hits: 10,
 });
 
+const body = (stature: number, recentStature: number, hits: number) => ({ stature, recentStature, hits });
+
+/** Visits a (a person of 1.60 m, track t1) and b (1.80 m, t2), both bound at the gate. */
+function shortAndTall(): { id: TrackIdentity; visits: Visit[] } {
+  const id = new TrackIdentity(store);
+  const visits = [visit('a', 1000), visit('b', 1500)];
+  id.update(
+    [
+      { ...track('t1', 2000, [1, 0.5]), ...body(1.6, 1.6, 10) },
+      { ...track('t2', 2500, [1.5, 0.5]), ...body(1.8, 1.8, 10) },
+    ],
+    visits,
+    3000,
+  );
+  return { id, visits };
+}
+
 describe('identity from the gate', () => {
   it('gives a group of three, born at the entry after one scan, the same visit; the next scan gets its own', () => {
     const id = new TrackIdentity(store);
@@ -199,18 +216,61 @@ describe('identity from the gate', () => {
     expect(id.sessionOf('t9')).toBeNull();
   });
 
-  it('swaps back two tracks that swapped people where their paths crossed, told by their bones', () => {
+  it('does not give a track walking in from the entry to a scan made a second after it appeared', () => {
     const id = new TrackIdentity(store);
-    const visits = [visit('a', 1000), visit('b', 1500)];
-    const body = (stature: number, recentStature: number, hits: number) => ({ stature, recentStature, hits });
+    const a = visit('a', 1000);
+    id.update([track('t1', 1200, [1, 0.5])], [a], 1500);
+    // A second track on someone already inside appears at the entry and walks in; b scans after.
+    const b = visit('b', 6000);
+    id.update(
+      [track('t1', 1200, [1, 0.5], [2, 6], 6100), track('t9', 5000, [1, 0.5], [1.5, 2.5], 6100)],
+      [a, b],
+      6100,
+    );
+    expect(id.sessionOf('t9')).not.toBe('b');
+  });
+
+  it('does not continue, at the entry, a track its visit has replaced: the newcomer is the next scan', () => {
+    const id = new TrackIdentity(store);
+    const a = visit('a', 1000);
+    id.update([track('t1', 1200, [1, 0.5], [1, 0.5], 1500)], [a], 1500);
+    // a's person walks on under a second track (t5) while t1 stays behind at the entry, unseen.
+    const t1 = track('t1', 1200, [1, 0.5], [1.2, 0.9], 2500);
+    id.update([t1, { ...track('t5', 2600, [3.9, 3], [4, 3], 3000), hits: 80 }], [a], 3000);
+    expect(id.sessionOf('t5')).toBe('a');
+    // b scans; its person appears where t1 was last seen, within a continuation's reach and time.
+    const b = visit('b', 3200);
+    id.update(
+      [t1, { ...track('t5', 2600, [3.9, 3], [4.3, 3], 3400), hits: 90 }, track('t9', 3300, [1.1, 0.8])],
+      [a, b],
+      3400,
+    );
+    expect(id.sessionOf('t9')).toBe('b');
+  });
+
+  it("gives a track that took over someone's person, whose own track was lost, to that person's visit", () => {
+    const { id, visits } = shortAndTall();
     id.update(
       [
-        { ...track('t1', 2000, [1, 0.5]), ...body(1.6, 1.6, 10) },
-        { ...track('t2', 2500, [1.5, 0.5]), ...body(1.8, 1.8, 10) },
+        { ...track('t1', 2000, [1, 0.5], [4.4, 5], 8800), ...body(1.6, 1.6, 50) },
+        { ...track('t2', 2500, [1.5, 0.5], [5.2, 5], 8800), ...body(1.8, 1.8, 50) },
       ],
       visits,
-      3000,
+      8800,
     );
+    // b's track is lost; a's track now stands where b's person was and shows b's bones.
+    const onB = (t: number) => [{ ...track('t1', 2000, [1, 0.5], [5.1, 5], t), ...body(1.6, 1.8, 100) }];
+    id.update(onB(9000), visits, 9000);
+    id.update(onB(9500), visits, 9500);
+    // A glance is not enough: bones read off for a moment while someone bends.
+    expect(id.sessionOf('t1')).toBe('a');
+    id.update(onB(10_000), visits, 10_000);
+    id.update(onB(10_600), visits, 10_600);
+    expect(id.sessionOf('t1')).toBe('b');
+  });
+
+  it('swaps back two tracks that swapped people where their paths crossed, told by their bones', () => {
+    const { id, visits } = shortAndTall();
     id.update(
       [
         { ...track('t1', 2000, [1, 0.5], [3, 5], 5000), ...body(1.6, 1.6, 50) },

@@ -44,8 +44,12 @@ function adultDensity(h: number): number {
   return Math.exp(-0.5 * ((h - ADULT_MEAN_M) / ADULT_SPREAD_M) ** 2);
 }
 
-/** A scan this long after a track appeared at the entry (ms) may still be its own (device clocks differ). */
-const SCAN_AFTER_BIRTH_MS = 1500;
+/**
+ * A scan this long after a track appeared at the entry (ms) may still be its own (device clocks
+ * differ). Longer gives the next scan a second track that appeared on someone already inside and
+ * walked on (the entry is poorly seen): standard seeds 1-12, F1 0.921 at 1.5 s, 0.934 at 0.5 s.
+ */
+const SCAN_AFTER_BIRTH_MS = 500;
 /** Someone seen this long after an exit pass (ms) did not pass it: whoever passes is gone from sight. */
 const STAYED_MS = 300;
 /** Within this of the exit zone (m), a lost person was in the exit lane: they left. */
@@ -84,6 +88,11 @@ const ENCOUNTER_M = 0.8;
 /** …so a person seen this often (sightings) is learned no further from then on. */
 const FREEZE_AFTER_SAMPLES = 100;
 
+/** A track whose bones fit none of its visit's people for this long (ms) follows someone else… */
+const MISFIT_MS = 1500;
+/** …and goes to another visit's person nobody follows, lost at most this long before (ms). */
+const STRAY_LOST_MS = 30_000;
+
 /** A bound track that ends this close (m) to another of its visit was a duplicate of it (merged). */
 const DUPLICATE_M = 0.45;
 /** A new track continues a bound one that stopped being seen at most this long before it appeared (ms)… */
@@ -113,6 +122,9 @@ export class TrackIdentity {
   private readonly continued = new Set<string>();
   private readonly lost: Lost[] = [];
   private current = new Map<string, TrackView>();
+  /** Since when (ms), and where, a bound track's bones have not fitted any of its visit's people. */
+  private readonly misfit = new Map<string, { since: number; position: [number, number] }>();
+  private nextStray = 1;
   private readonly entryZones: [number, number][][];
   private readonly exitZones: [number, number][][];
 
@@ -137,6 +149,7 @@ export class TrackIdentity {
   update(tracks: readonly TrackView[], visits: readonly Visit[], now: number): void {
     const next = new Map(tracks.map((t) => [t.id, t]));
     for (const [id, old] of this.current) {
+      if (!next.has(id)) this.misfit.delete(id);
       const visitId = this.sessions.get(id);
       if (!next.has(id) && visitId) {
         // A duplicate the tracker merged into another track of the same visit: nobody was lost.
@@ -165,6 +178,7 @@ export class TrackIdentity {
     for (const track of tracks) this.learnStature(track);
     this.freezeAtEncounters(tracks);
     this.repairSwaps(tracks, now);
+    this.reidentify(tracks, visits, now);
     const unbound = tracks
       .filter((t) => t.confirmed && !this.sessions.has(t.id))
       .sort((a, b) => a.bornAt - b.bornAt || (a.id < b.id ? -1 : 1));
@@ -174,7 +188,7 @@ export class TrackIdentity {
       if (!this.decided.has(track.id)) {
         // The tracker broke someone's track (a poorly seen spot, the entry's queue): the new one
         // starting where a bound one stopped is that person, wherever it is.
-        const continued = this.continuation(track, now);
+        const continued = this.continuation(track, visits, now);
         if (continued) {
           this.decided.add(track.id);
           this.sessions.set(track.id, continued.visitId);
@@ -307,6 +321,81 @@ export class TrackIdentity {
     }
   }
 
+  /**
+   * A track that took over someone else's person where the tracker lost that person's own track
+   * (one-sided, so `repairSwaps` sees no pair): its bones have fitted none of its visit's people
+   * for a while, and fit a person of another visit whom no live track follows and who was lost
+   * near here. It goes to that visit; the person of its own visit it was following is lost where
+   * the misfit began.
+   */
+  private reidentify(tracks: readonly TrackView[], visits: readonly Visit[], now: number): void {
+    const sigma = this.opts.statureSigmaM;
+    const open = new Map(
+      visits.filter((v) => v.status === 'open' && v.channel === 'gate').map((v) => [v.visitId, v]),
+    );
+    for (const t of tracks) {
+      const visitId = this.sessions.get(t.id);
+      const r = t.recentStature;
+      const people = visitId ? this.people.get(visitId) : undefined;
+      if (!visitId || !people || r === null || t.lastSeenAt < now - SWAP_SEEN_MS || !open.has(visitId)) {
+        this.misfit.delete(t.id);
+        continue;
+      }
+      const own = people.get(t.id);
+      // Any of the visit's people: within a group, tracks may swap people without harm.
+      const fits = [...people.values()].filter((p) => !p.left && !Number.isNaN(p.stature));
+      if (fits.length === 0 || fits.some((p) => Math.abs(p.stature - r) < 3 * sigma)) {
+        this.misfit.delete(t.id);
+        continue;
+      }
+      let m = this.misfit.get(t.id);
+      if (!m) this.misfit.set(t.id, (m = { since: now, position: [t.position[0], t.position[1]] }));
+      if (now - m.since < MISFIT_MS) continue;
+      const ownMiss = Math.min(...fits.map((p) => Math.abs(p.stature - r)));
+      let best: { visitId: string; key: string; miss: number } | null = null;
+      let rivals = 0;
+      for (const [otherId, otherPeople] of this.people) {
+        if (otherId === visitId || !open.has(otherId)) continue;
+        for (const [key, person] of otherPeople) {
+          if (person.left || Number.isNaN(person.stature)) continue;
+          const live = this.current.get(key);
+          if (live && live.lastSeenAt >= now - SWAP_SEEN_MS) continue; // followed
+          const miss = Math.abs(person.stature - r);
+          if (miss >= sigma || miss > ownMiss - sigma) continue;
+          const lost =
+            this.lost.find((l) => l.trackId === key) ??
+            (live
+              ? { at: live.lastSeenAt, position: [live.position[0], live.position[1]] as [number, number] }
+              : undefined);
+          if (!lost || lost.at < now - STRAY_LOST_MS) continue;
+          const gap = Math.max(0, m.since - lost.at) / 1000;
+          const d = Math.hypot(m.position[0] - lost.position[0], m.position[1] - lost.position[1]);
+          if (d > this.opts.stitchReachM + WANDER_M_PER_S * gap) continue;
+          rivals++;
+          if (!best || miss < best.miss) best = { visitId: otherId, key, miss };
+        }
+      }
+      if (!best || rivals > 1) continue;
+      // The person of its own visit it followed until the misfit is lost there and then.
+      if (own) {
+        const stray = `stray-${this.nextStray++}`;
+        this.handOver(visitId, t.id, stray);
+        this.lost.push({
+          trackId: stray,
+          visitId,
+          at: m.since,
+          position: m.position,
+          velocity: [0, 0],
+          stature: own.stature,
+        });
+      }
+      this.sessions.set(t.id, best.visitId);
+      this.handOver(best.visitId, best.key, t.id);
+      this.continued.add(best.key);
+      this.misfit.delete(t.id);
+    }
+  }
+
   /** The visit a track is bound to and the person of it the track follows, if it follows one. */
   private personOf(trackId: string): { visitId: string; person: Person } | undefined {
     const visitId = this.sessions.get(trackId);
@@ -397,7 +486,12 @@ export class TrackIdentity {
    * being seen shortly before, where its motion would have taken it, of the same stature. The
    * nearest such (a stature not measured yet rules nobody out); null when none.
    */
-  private continuation(track: TrackView, now: number): { trackId: string; visitId: string } | null {
+  private continuation(
+    track: TrackView,
+    visits: readonly Visit[],
+    now: number,
+  ): { trackId: string; visitId: string } | null {
+    const inside = new Map(visits.map((v) => [v.visitId, v.peopleInside]));
     const born: [number, number] = [track.bornPlace[0], track.bornPlace[1]];
     let best: { trackId: string; visitId: string; d: number } | null = null;
     const h = track.recentStature ?? track.stature;
@@ -410,6 +504,9 @@ export class TrackIdentity {
       stature: number | null,
     ) => {
       const gap = track.bornAt - at;
+      // Everyone of its visit is followed by other tracks seen since it was: it was a second track on
+      // one of them, which the tracker let go, and a track appearing now is someone else.
+      if (this.liveCount(visitId, at, trackId) >= (inside.get(visitId) ?? 0)) return;
       if (gap > CONTINUE_GAP_MS || this.continued.has(trackId)) return;
       if (this.toExit(p) <= LANE_M) return; // lost in the exit lane: they left
       // Bones do not change: someone of another stature is someone else.
@@ -524,11 +621,11 @@ export class TrackIdentity {
     return this.people.get(visitId)?.size ?? 0;
   }
 
-  /** Live tracks bound to a visit and seen at or after `since` (ms). */
-  private liveCount(visitId: string, since: number): number {
+  /** Live tracks bound to a visit (but `except`) and seen at or after `since` (ms). */
+  private liveCount(visitId: string, since: number, except?: string): number {
     let n = 0;
     for (const t of this.current.values())
-      if (this.sessions.get(t.id) === visitId && t.lastSeenAt >= since) n++;
+      if (t.id !== except && this.sessions.get(t.id) === visitId && t.lastSeenAt >= since) n++;
     return n;
   }
 }

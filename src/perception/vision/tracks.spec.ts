@@ -143,6 +143,39 @@ describe('a track through its life', () => {
     expect(s.tracks[0]!.lastSeenAt).toBe(1400);
   });
 
+  it('merges a track pulled onto someone standing into theirs, not theirs into it', () => {
+    const s = createTrackerState({ mergeM: 0.3, mergeAfterMs: 300 });
+    // track-1 (older) follows a walker passing 0.6 m from someone standing at (3, 2): track-2.
+    for (let t = 0; t <= 1000; t += 100) stepTracks(s, [at(t, 1 + t / 1000, 2.6), at(t, 3, 2)], t);
+    // Poses mixed from the two drag track-1 onto the stander (the walker is not seen meanwhile)…
+    const drag: [number, number][] = [
+      [2.4, 2.4],
+      [2.7, 2.2],
+      [2.9, 2.05],
+    ];
+    let ended: string[] = [];
+    drag.forEach(([x, y], k) => {
+      const t = 1100 + 100 * k;
+      ended = ended.concat(stepTracks(s, [at(t, x, y), at(t, 3, 2)], t).ended.map((e) => e.id));
+    });
+    // …and both then follow the stander: track-1 has just come, track-2 has stood here all along.
+    for (let t = 1400; t <= 2200; t += 100)
+      ended = ended.concat(stepTracks(s, [at(t, 3, 2), at(t, 3.02, 2.02)], t).ended.map((e) => e.id));
+    expect(ended).toEqual(['track-1']);
+    expect(s.tracks.map((t) => t.id)).toEqual(['track-2']);
+  });
+
+  it('gives a candidate to the track that follows its person now, not to one lost there a while ago', () => {
+    const s = createTrackerState();
+    // track-1 stood at (2, 2) and has not been seen since 0.5 s; track-2 walks up, seen all along.
+    for (let t = 0; t <= 500; t += 100) stepTracks(s, [at(t, 2, 2)], t);
+    for (let t = 600; t <= 2500; t += 100) stepTracks(s, [at(t, 1.3 + (t - 600) / 3000, 2)], t);
+    expect(s.tracks.map((t) => t.id)).toEqual(['track-1', 'track-2']);
+    // The walker reaches the spot where track-1 was last seen: nearer it than track-2's prediction.
+    const r = stepTracks(s, [at(2600, 1.99, 2)], 2600);
+    expect(r.assignment[0]?.id).toBe('track-2');
+  });
+
   it('coasts an unseen track a little, not on and on', () => {
     const s = createTrackerState();
     walk(s, 0, 1000, 100, 1, 1.2);

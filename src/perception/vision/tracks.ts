@@ -43,6 +43,12 @@ export interface Track {
   centreT: number;
   /** Centre velocity (m/s). */
   velocity: Float64Array;
+  /**
+   * Where the torso centre was about a second ago: [x, y, t] of two samples at least REF_MS apart,
+   * the older first (the birth place until the track is that old). Tells a track that has stood on
+   * its spot from one that has just arrived there.
+   */
+  ref: Float64Array;
   /** Joints 17 × 3 at their last placement (m). */
   joints: Float64Array;
   /** Event time each joint was last placed (ms; −Infinity: never). */
@@ -201,6 +207,10 @@ export function predictJoints(track: Track, t: number, out: Float64Array, maxAge
 }
 
 const pred = new Float64Array(3);
+/** A track unseen for longer than this (ms) claims candidates less… */
+const STALE_AFTER_MS = 250;
+/** …by this much distance (m) per second unseen. */
+const STALE_M_PER_S = 0.6;
 /** How much nearer (m) a candidate whose poses the association gave to a track counts for that track. */
 const HINT_BONUS_M = 0.1;
 
@@ -253,8 +263,13 @@ export function stepTracks(
       // Nearer of the prediction and the last sighting: the person may have stopped.
       const lx = centre[0]! - tr.centre[0]!;
       const ly = centre[1]! - tr.centre[1]!;
+      // A track unseen for a while is a weaker claim than one following its person now: someone
+      // walking through where a lost track was last seen is not that person back (a matching
+      // cascade, as in DeepSORT, softened to distance).
+      const stale = Math.max(0, cand.t - tr.lastSeenAt - STALE_AFTER_MS) / 1000;
       const d =
         Math.sqrt(Math.min(dx * dx + dy * dy, lx * lx + ly * ly) + dz * dz) +
+        STALE_M_PER_S * stale +
         (state.matchPenalty?.(tr, cand) ?? 0);
       const hinted =
         (cand.trackHint !== null && cand.trackHint === tr.id) ||
@@ -311,6 +326,7 @@ export function stepTracks(
       const tr = state.lost.splice(best, 1)[0]!;
       // The gap's velocity estimate is stale; restart it.
       tr.velocity.fill(0);
+      tr.ref.set([cand.centre[0], cand.centre[1], cand.t, cand.centre[0], cand.centre[1], cand.t]);
       tr.jointT.fill(-Infinity);
       update(tr, cand, o, true);
       state.tracks.push(tr);
@@ -328,6 +344,7 @@ export function stepTracks(
       centre: Float64Array.from(cand.centre),
       centreT: cand.t,
       velocity: new Float64Array(3),
+      ref: Float64Array.of(cand.centre[0], cand.centre[1], cand.t, cand.centre[0], cand.centre[1], cand.t),
       joints: new Float64Array(51),
       jointT: new Float64Array(17).fill(-Infinity),
       sourceKey: cand.sourceKey,
@@ -358,13 +375,21 @@ export function stepTracks(
         const since = state.closeSince.get(key) ?? t;
         close.set(key, since);
         if (t - since < o.mergeAfterMs) continue;
-        // Confirmed beats tentative, then the older, then the lower id.
+        // Confirmed beats tentative; then the track that has stood here over one that has just come
+        // (pulled off its own person by a pose mixed from two, it would take this one's identity);
+        // then the older, then the lower id.
+        const movedA = movedSinceRef(A);
+        const movedB = movedSinceRef(B);
         const keepA =
           A.confirmed !== B.confirmed
             ? A.confirmed
-            : A.bornAt !== B.bornAt
-              ? A.bornAt < B.bornAt
-              : idNumber(A) < idNumber(B);
+            : movedA <= SETTLED_M && movedB >= ARRIVED_M
+              ? true
+              : movedB <= SETTLED_M && movedA >= ARRIVED_M
+                ? false
+                : A.bornAt !== B.bornAt
+                  ? A.bornAt < B.bornAt
+                  : idNumber(A) < idNumber(B);
         const [keep, drop] = keepA ? [A, B] : [B, A];
         if (drop.lastSeenAt > keep.lastSeenAt) {
           // The survivor takes the newer sighting.
@@ -425,6 +450,8 @@ function update(tr: Track, cand: PersonCandidate, o: TrackingOptions, fresh = fa
       tr.centre[1] = cand.centre[1];
       tr.centre[2] = cand.centre[2];
       tr.centreT = cand.t;
+      if (cand.t - tr.ref[5]! >= REF_MS)
+        tr.ref.set([tr.ref[3]!, tr.ref[4]!, tr.ref[5]!, cand.centre[0], cand.centre[1], cand.t]);
     }
   }
   for (let j = 0; j < 17; j++) {
@@ -438,6 +465,19 @@ function update(tr: Track, cand: PersonCandidate, o: TrackingOptions, fresh = fa
   tr.hits++;
   if (cand.sourceKey !== null) tr.sourceKey = cand.sourceKey;
 }
+
+/** Spacing of a track's reference samples (ms): `ref` is 0.5–1 s old. */
+const REF_MS = 500;
+
+/** How far (m, on the floor) a track has moved since its older reference sample. */
+function movedSinceRef(tr: Track): number {
+  return Math.hypot(tr.centre[0]! - tr.ref[0]!, tr.centre[1]! - tr.ref[1]!);
+}
+
+/** A track this still (m over the last second) has been standing on its spot… */
+const SETTLED_M = 0.2;
+/** …and one this far away then has only just come there. */
+const ARRIVED_M = 0.35;
 
 const TORSO = [5, 6, 11, 12];
 
