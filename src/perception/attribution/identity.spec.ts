@@ -230,6 +230,25 @@ describe('identity from the gate', () => {
     expect(id.sessionOf('t9')).not.toBe('b');
   });
 
+  it('does not give a visit whose person is seen a track born a step away from them', () => {
+    const id = new TrackIdentity(store);
+    const a = visit('a', 1000);
+    id.update([track('t1', 1200, [1, 0.5])], [a], 1500);
+    // a's person stands at (3.25, 2.2), seen; something appears 0.7 m beside them while b has just
+    // scanned. It is not a second track on a's person (that would be on top of them): a ghost, or
+    // someone the store cannot name yet, whose reaches must not go on a's receipt.
+    const b = visit('b', 9300);
+    id.update(
+      [
+        track('t1', 1200, [1, 0.5], [3.25, 2.2], 10_400),
+        { ...track('t9', 9900, [3.97, 2.15], [3.97, 2.15], 10_400), hits: 80 },
+      ],
+      [a, b],
+      10_400,
+    );
+    expect(id.sessionOf('t9')).not.toBe('a');
+  });
+
   it('does not continue, at the entry, a track its visit has replaced: the newcomer is the next scan', () => {
     const id = new TrackIdentity(store);
     const a = visit('a', 1000);
