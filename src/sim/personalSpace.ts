@@ -4,6 +4,7 @@
  * in turn; each person keeps out of the way of those planned before (who keep their plans).
  */
 import { bodyStateAt, pathPoint, segmentAt, type PersonPlan, type Waypoint } from './shoppers.js';
+import type { BodyState } from './people/types.js';
 
 /** Nearest two people come (m, centre to centre): about a shoulder width and a little room. */
 export const PERSONAL_SPACE_M = 0.5;
@@ -28,9 +29,8 @@ export function occupiedUntil(
   for (const o of others) {
     if (o.exitAt < from || o.enterAt > to) continue;
     for (let t = Math.max(from, o.enterAt); t <= Math.min(to, o.exitAt); t += 2 * STEP_MS) {
-      const s = bodyStateAt(o, t);
-      if (s === null || Math.hypot(s.position[0] - pos[0], s.position[1] - pos[1]) >= PERSONAL_SPACE_M)
-        continue;
+      const s = near(o, t, pos, PERSONAL_SPACE_M);
+      if (s === null) continue;
       let free = t;
       while (free <= o.exitAt && near(o, free, pos, PERSONAL_SPACE_M)) free += 2 * STEP_MS;
       // Someone walking past is stepped around (see `stepAside`); only someone who stays takes the
@@ -43,9 +43,15 @@ export function occupiedUntil(
   return until;
 }
 
-function near(o: PersonPlan, t: number, pos: readonly [number, number], m: number): boolean {
+/** Where `o` is at time t when within m of pos (their body state), else null. */
+function near(o: PersonPlan, t: number, pos: readonly [number, number], m: number): BodyState | null {
   const s = bodyStateAt(o, t);
-  return s !== null && Math.hypot(s.position[0] - pos[0], s.position[1] - pos[1]) < m;
+  return s !== null && Math.hypot(s.position[0] - pos[0], s.position[1] - pos[1]) < m ? s : null;
+}
+
+/** Whether a path stands still between two waypoints. */
+function still(a: Waypoint, b: Waypoint): boolean {
+  return Math.hypot(b.pos[0] - a.pos[0], b.pos[1] - a.pos[1]) <= 1e-6;
 }
 
 interface Dodge {
@@ -115,13 +121,13 @@ export function stepAside(
   for (let k = 0, start = from; k + 1 < path.length; k++) {
     const a = path[k]!;
     const b = path[k + 1]!;
-    if (Math.hypot(b.pos[0] - a.pos[0], b.pos[1] - a.pos[1]) <= 1e-6) start = b.t;
+    if (still(a, b)) start = b.t;
     walkStart.push(start);
   }
   for (let k = path.length - 2, end = to; k >= 0; k--) {
     const a = path[k]!;
     const b = path[k + 1]!;
-    if (Math.hypot(b.pos[0] - a.pos[0], b.pos[1] - a.pos[1]) <= 1e-6) end = a.t;
+    if (still(a, b)) end = a.t;
     walkEnd[k] = end;
   }
   const room = (t: number): number => {
@@ -156,11 +162,8 @@ export function stepAside(
   // The path's own corners inside a dodge move with it: left in place, the walker would jump back
   // to the unbent path and out again between two samples (teleporting through the other person).
   const shifted = path.map((w, k): Waypoint => {
-    const moving =
-      k + 1 < path.length &&
-      Math.hypot(path[k + 1]!.pos[0] - w.pos[0], path[k + 1]!.pos[1] - w.pos[1]) > 1e-6;
-    const arriving =
-      k > 0 && Math.hypot(path[k - 1]!.pos[0] - w.pos[0], path[k - 1]!.pos[1] - w.pos[1]) > 1e-6;
+    const moving = k + 1 < path.length && !still(w, path[k + 1]!);
+    const arriving = k > 0 && !still(path[k - 1]!, w);
     if (!moving || !arriving || w.t <= from || w.t >= to) return w;
     const [ox, oy] = offsetAt(w.t);
     return ox === 0 && oy === 0 ? w : { ...w, pos: [w.pos[0] + ox, w.pos[1] + oy] };

@@ -79,6 +79,14 @@ const track = (
 
 const body = (stature: number, recentStature: number, hits: number) => ({ stature, recentStature, hits });
 
+/** Visit a, whose one person (track t1) was bound at the gate. */
+function oneAtTheGate(): { id: TrackIdentity; a: Visit } {
+  const id = new TrackIdentity(store);
+  const a = visit('a', 1000);
+  id.update([track('t1', 1200, [1, 0.5])], [a], 1500);
+  return { id, a };
+}
+
 /** Visits a (a person of 1.60 m, track t1) and b (1.80 m, t2), both bound at the gate. */
 function shortAndTall(): { id: TrackIdentity; visits: Visit[] } {
   const id = new TrackIdentity(store);
@@ -202,9 +210,7 @@ describe('identity from the gate', () => {
   });
 
   it('does not give a track already in the store to a scan made after it appeared', () => {
-    const id = new TrackIdentity(store);
-    const a = visit('a', 1000);
-    id.update([track('t1', 1200, [1, 0.5])], [a], 1500);
+    const { id, a } = oneAtTheGate();
     const adult = { stature: 1.72, recentStature: 1.72, hits: 80 };
     // Someone a's person cannot be (a's is seen elsewhere) appears mid-store; b scans just after.
     const b = visit('b', 5500);
@@ -217,9 +223,7 @@ describe('identity from the gate', () => {
   });
 
   it('does not give a track walking in from the entry to a scan made a second after it appeared', () => {
-    const id = new TrackIdentity(store);
-    const a = visit('a', 1000);
-    id.update([track('t1', 1200, [1, 0.5])], [a], 1500);
+    const { id, a } = oneAtTheGate();
     // A second track on someone already inside appears at the entry and walks in; b scans after.
     const b = visit('b', 6000);
     id.update(
@@ -231,9 +235,7 @@ describe('identity from the gate', () => {
   });
 
   it('does not give a visit whose person is seen a track born a step away from them', () => {
-    const id = new TrackIdentity(store);
-    const a = visit('a', 1000);
-    id.update([track('t1', 1200, [1, 0.5])], [a], 1500);
+    const { id, a } = oneAtTheGate();
     // a's person stands at (3.25, 2.2), seen; something appears 0.7 m beside them while b has just
     // scanned. It is not a second track on a's person (that would be on top of them): a ghost, or
     // someone the store cannot name yet, whose reaches must not go on a's receipt.

@@ -185,12 +185,12 @@ export class TrackIdentity {
     for (const track of tracks) this.learnStature(track);
     this.freezeAtEncounters(tracks);
     this.repairSwaps(tracks, now);
-    this.reidentify(tracks, visits, now);
+    const open = visits.filter((v) => v.status === 'open' && v.channel === 'gate');
+    this.reidentify(tracks, open, now);
     const unbound = tracks
       .filter((t) => t.confirmed && !this.sessions.has(t.id))
       .sort((a, b) => a.bornAt - b.bornAt || (a.id < b.id ? -1 : 1));
     if (unbound.length === 0) return;
-    const open = visits.filter((v) => v.status === 'open' && v.channel === 'gate');
     for (const track of unbound) {
       if (!this.decided.has(track.id)) {
         // The tracker broke someone's track (a poorly seen spot, the entry's queue): the new one
@@ -335,11 +335,9 @@ export class TrackIdentity {
    * near here. It goes to that visit; the person of its own visit it was following is lost where
    * the misfit began.
    */
-  private reidentify(tracks: readonly TrackView[], visits: readonly Visit[], now: number): void {
+  private reidentify(tracks: readonly TrackView[], openVisits: readonly Visit[], now: number): void {
     const sigma = this.opts.statureSigmaM;
-    const open = new Map(
-      visits.filter((v) => v.status === 'open' && v.channel === 'gate').map((v) => [v.visitId, v]),
-    );
+    const open = new Set(openVisits.map((v) => v.visitId));
     for (const t of tracks) {
       const visitId = this.sessions.get(t.id);
       const r = t.recentStature;
@@ -515,10 +513,10 @@ export class TrackIdentity {
       stature: number | null,
     ) => {
       const gap = track.bornAt - at;
+      if (gap > CONTINUE_GAP_MS || this.continued.has(trackId)) return;
       // Everyone of its visit is followed by other tracks seen since it was: it was a second track on
       // one of them, which the tracker let go, and a track appearing now is someone else.
       if (this.liveCount(visitId, at, trackId) >= (inside.get(visitId) ?? 0)) return;
-      if (gap > CONTINUE_GAP_MS || this.continued.has(trackId)) return;
       if (this.toExit(p) <= LANE_M) return; // lost in the exit lane: they left
       // Bones do not change: someone of another stature is someone else.
       if (h !== null && stature !== null && Math.abs(h - stature) > 3 * this.opts.statureSigmaM) return;

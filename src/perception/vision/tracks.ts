@@ -326,7 +326,7 @@ export function stepTracks(
       const tr = state.lost.splice(best, 1)[0]!;
       // The gap's velocity estimate is stale; restart it.
       tr.velocity.fill(0);
-      tr.ref.set([cand.centre[0], cand.centre[1], cand.t, cand.centre[0], cand.centre[1], cand.t]);
+      tr.ref = refAt(cand);
       tr.jointT.fill(-Infinity);
       update(tr, cand, o, true);
       state.tracks.push(tr);
@@ -344,7 +344,7 @@ export function stepTracks(
       centre: Float64Array.from(cand.centre),
       centreT: cand.t,
       velocity: new Float64Array(3),
-      ref: Float64Array.of(cand.centre[0], cand.centre[1], cand.t, cand.centre[0], cand.centre[1], cand.t),
+      ref: refAt(cand),
       joints: new Float64Array(51),
       jointT: new Float64Array(17).fill(-Infinity),
       sourceKey: cand.sourceKey,
@@ -468,6 +468,12 @@ function update(tr: Track, cand: PersonCandidate, o: TrackingOptions, fresh = fa
 
 /** Spacing of a track's reference samples (ms): `ref` is 0.5–1 s old. */
 const REF_MS = 500;
+
+/** A track's reference samples when it starts (or restarts) at a candidate: both that sighting. */
+function refAt(cand: PersonCandidate): Float64Array {
+  const [x, y] = cand.centre;
+  return Float64Array.of(x, y, cand.t, x, y, cand.t);
+}
 
 /** How far (m, on the floor) a track has moved since its older reference sample. */
 function movedSinceRef(tr: Track): number {
