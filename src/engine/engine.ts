@@ -438,10 +438,14 @@ class Engine implements StoreEngine {
         change.endT + 300,
       )) {
         const visitId = this.identity.sessionOf(near.trackId);
-        if (visitId === null) unknownM = Math.min(unknownM, near.minDistanceM);
-        else byVisit.set(visitId, Math.min(byVisit.get(visitId) ?? Infinity, near.minDistanceM));
+        const d = near.heldDistanceM;
+        if (visitId === null) unknownM = Math.min(unknownM, d);
+        else byVisit.set(visitId, Math.min(byVisit.get(visitId) ?? Infinity, d));
       }
     }
+    // A nameless track while everyone inside is followed is a ghost or a duplicate: no one's share.
+    if (Number.isFinite(unknownM) && this.identity.everyoneFollowed(this.visits(), change.startT - 300))
+      unknownM = Infinity;
     const reaches: VisitReach[] = [...byVisit].map(([visitId, distanceM]) => ({ visitId, distanceM }));
     return attributeByHands(present, reaches, unknownM);
   }

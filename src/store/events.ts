@@ -11,7 +11,7 @@ export interface ProductHypothesis {
 export interface ShopperCandidate {
   visitId: string;
   probability: number;
-  /** Nearest hand to the plate's front face during the event window (m), when cameras saw it. */
+  /** How near the visit's hand stayed to the plate's front face during the event window (m), when cameras saw it. */
   handDistanceM?: number;
 }
 

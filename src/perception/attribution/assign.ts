@@ -32,7 +32,7 @@ export interface HandAttributionOptions {
   unseen: number;
 }
 
-export const DEFAULT_HAND_ATTRIBUTION: HandAttributionOptions = { sigmaM: 0.12, unseen: 1e-3 };
+export const DEFAULT_HAND_ATTRIBUTION: HandAttributionOptions = { sigmaM: 0.04, unseen: 1e-3 };
 
 /**
  * Who made a shelf change, from how near each visit's hands came to the plate's front face. A

@@ -551,8 +551,35 @@ describe('attribution by hands', () => {
     expect(c[0]!.probability).toBeLessThan(0.6);
   });
 
+  it('is sure of the hand in the plate over a hand at the next plate, 15 cm off its face', () => {
+    const c = attributeByHands(
+      present,
+      [
+        { visitId: 'a', distanceM: 0.15 },
+        { visitId: 'b', distanceM: 0.01 },
+      ],
+      Infinity,
+    );
+    expect(c[0]).toMatchObject({ visitId: 'b' });
+    expect(c[0]!.probability).toBeGreaterThan(0.9);
+  });
+
   it('is unsure when an unknown person was nearer than any known shopper', () => {
     const c = attributeByHands(present, [{ visitId: 'a', distanceM: 0.3 }], 0.01);
     expect(c[0]!.probability).toBeLessThan(0.5);
+  });
+});
+
+describe('spare tracks', () => {
+  it('counts everyone as followed only while each open visit has a live track per person inside', () => {
+    const { id, visits } = shortAndTall();
+    expect(id.everyoneFollowed(visits, 2500)).toBe(true);
+    // b's track was last seen at 3500: since 4000, b's person is not followed.
+    expect(id.everyoneFollowed(visits, 4000)).toBe(false);
+    // A group of two with one track bound is missing a person.
+    expect(id.everyoneFollowed([{ ...visits[0]!, peopleInside: 2 }, visits[1]!], 2500)).toBe(false);
+    // Someone who has left needs no track.
+    const gone: Visit = { ...visits[0]!, status: 'settling', exitedAt: 2800, peopleInside: 2 };
+    expect(id.everyoneFollowed([gone, visits[1]!], 2500)).toBe(true);
   });
 });

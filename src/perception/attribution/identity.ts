@@ -625,6 +625,14 @@ export class TrackIdentity {
     return scans[0]?.visitId ?? null;
   }
 
+  /**
+   * Whether every person inside is followed by a live track of their visit seen at or after `since`
+   * (ms): a track of nobody's is then a spare (a ghost or a duplicate), not a person the store cannot name.
+   */
+  everyoneFollowed(visits: readonly Visit[], since: number): boolean {
+    return visits.every((v) => v.status !== 'open' || this.liveCount(v.visitId, since) >= v.peopleInside);
+  }
+
   /** People of a visit found at the entry so far (a broken track that was continued counts once). */
   private boundCount(visitId: string): number {
     return this.people.get(visitId)?.size ?? 0;

@@ -4,7 +4,7 @@ import type { CameraPoses } from '../../protocol/messages.js';
 import type { PeopleFrame } from '../../protocol/results.js';
 import { replayVision } from './replay.js';
 import { lookAt, syntheticScene, type Scene } from './synthetic.js';
-import { createVision, distanceToFrontFace } from './vision.js';
+import { createVision, distanceToFrontFace, heldDistance } from './vision.js';
 
 const T0 = 1_700_000_000_000;
 const target: [number, number, number] = [5, 4, 1];
@@ -175,6 +175,17 @@ describe('vision on a synthetic store', () => {
     expect(near[0]).toMatchObject({ trackId: tr!.id, wrist: 'left', samples: 1 });
     expect(near[0]!.minDistanceM).toBeCloseTo(0.05, 1);
     expect(vision.handsNear(box, [0, -1, 0], T0 - 10_000, T0 - 5_000)).toEqual([]);
+  });
+
+  it('tells a hand held at a plate from one that brushed past or one noisy sample', () => {
+    const ts = [0, 100, 200, 300, 400, 500];
+    // Held at the face for 300 ms.
+    expect(heldDistance(ts, [0.3, 0, 0, 0.01, 0, 0.3])).toBe(0.01);
+    // One sample at the face among samples 15 cm off: the hand stayed 15 cm off.
+    expect(heldDistance(ts, [0.15, 0.16, 0, 0.15, 0.17, 0.15])).toBe(0.16);
+    // Too few samples to tell how long the hand stayed: the farthest counts.
+    expect(heldDistance([0, 100], [0, 0.2])).toBe(0.2);
+    expect(heldDistance([], [])).toBe(Infinity);
   });
 
   it('measures distance to a plate front face: in front, beside, inside, behind', () => {

@@ -163,7 +163,17 @@ export interface HandsNear {
   point: Vec3;
   /** Wrist samples of this track in the window. */
   samples: number;
+  /**
+   * Distance (m) the nearer wrist stayed within for a moment (`HELD_MS`): a hand that only brushed
+   * past, or one noisy sample, does not come near by it. The largest distance seen when the window
+   * holds too few samples to tell.
+   */
+  heldDistanceM: number;
 }
+
+/** How long a wrist has to stay near a plate to count as held there (ms), and the least span that tells. */
+const HELD_MS = 250;
+const HELD_MIN_SPAN_MS = 150;
 
 /** Counters for diagnostics (returned, never printed). */
 export interface VisionStats {
@@ -777,20 +787,24 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
   ): HandsNear[] {
     const face = frontFace(box, facing);
     const out: HandsNear[] = [];
+    const ts: number[] = [];
+    const ds: number[] = [];
     for (const h of history.values()) {
       if (!h.track.confirmed) continue;
-      let best: HandsNear | null = null;
-      let samples = 0;
+      let best: Omit<HandsNear, 'samples' | 'heldDistanceM'> | null = null;
+      ts.length = 0;
+      ds.length = 0;
       for (let i = 0; i < h.n; i++) {
         const k = i * 7;
         const t = h.buf[k]!;
         if (t < t0 || t > t1) continue;
-        samples++;
+        let nearest = Infinity;
         for (let s = 0; s < 2; s++) {
           const x = h.buf[k + 1 + s * 3]!;
           if (Number.isNaN(x)) continue;
           const p: Vec3 = [x, h.buf[k + 2 + s * 3]!, h.buf[k + 3 + s * 3]!];
           const d = faceDistance(face, p);
+          nearest = Math.min(nearest, d);
           if (!best || d < best.minDistanceM) {
             best = {
               trackId: h.track.id,
@@ -798,17 +812,40 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
               atT: t,
               wrist: s === 0 ? 'left' : 'right',
               point: p,
-              samples: 0,
             };
           }
         }
+        if (Number.isFinite(nearest)) {
+          ts.push(t);
+          ds.push(nearest);
+        }
       }
-      if (best) out.push({ ...best, samples });
+      if (best) out.push({ ...best, samples: ts.length, heldDistanceM: heldDistance(ts, ds) });
     }
     return out.sort((a, b) => a.minDistanceM - b.minDistanceM || (a.trackId < b.trackId ? -1 : 1));
   }
 
   return { ingestPoses, ingestTrackerPeople, advance, tracks, handsNear, stats: () => ({ ...stats }) };
+}
+
+/**
+ * The smallest, over spans of `HELD_MIN_SPAN_MS`..`HELD_MS` of samples, of the largest distance in
+ * the span; the largest distance of all when no span is long enough. Samples are in time order.
+ */
+export function heldDistance(ts: readonly number[], ds: readonly number[]): number {
+  let held = Infinity;
+  let all = 0;
+  let j = 0;
+  for (let i = 0; i < ts.length; i++) {
+    all = Math.max(all, ds[i]!);
+    if (j < i) j = i;
+    while (j + 1 < ts.length && ts[j + 1]! - ts[i]! <= HELD_MS) j++;
+    if (ts[j]! - ts[i]! < HELD_MIN_SPAN_MS) continue;
+    let worst = 0;
+    for (let k = i; k <= j; k++) worst = Math.max(worst, ds[k]!);
+    held = Math.min(held, worst);
+  }
+  return Number.isFinite(held) ? held : ts.length > 0 ? all : Infinity;
 }
 
 /** The entry of a track in a neighbouring held frame, if it is close enough in time to smooth with. */
