@@ -426,8 +426,25 @@ class Engine implements StoreEngine {
     if (!this.vision || present.length <= 1) return attributeWithoutCameras(present);
     const byVisit = new Map<string, number>();
     let unknownM = Infinity;
-    // The plates that carried the change, while it happened: a neighbour's reach a second earlier
-    // or at the next plate must not count.
+    for (const [trackId, d] of this.handsOn(change)) {
+      const visitId = this.identity.sessionOf(trackId);
+      if (visitId === null) unknownM = Math.min(unknownM, d);
+      else byVisit.set(visitId, Math.min(byVisit.get(visitId) ?? Infinity, d));
+    }
+    // A nameless track while everyone inside is followed is a ghost or a duplicate: no one's share.
+    if (Number.isFinite(unknownM) && this.identity.everyoneFollowed(this.visits(), change.startT - 300))
+      unknownM = Infinity;
+    const reaches: VisitReach[] = [...byVisit].map(([visitId, distanceM]) => ({ visitId, distanceM }));
+    return attributeByHands(present, reaches, unknownM);
+  }
+
+  /**
+   * How near each track's hand stayed to the plates that carried a change while it happened (m, by
+   * track id): a neighbour's reach a second earlier or at the next plate must not count.
+   */
+  private handsOn(change: MeasuredShelfChange): Map<string, number> {
+    const out = new Map<string, number>();
+    if (!this.vision) return out;
     const size = Math.abs(change.deltaGrams);
     for (const p of change.plates.filter((x) => Math.abs(x.deltaGrams) >= 0.3 * size)) {
       const info = this.layout.plates.get(p.plateId)!;
@@ -436,18 +453,10 @@ class Engine implements StoreEngine {
         info.plate.facing,
         change.startT - 300,
         change.endT + 300,
-      )) {
-        const visitId = this.identity.sessionOf(near.trackId);
-        const d = near.heldDistanceM;
-        if (visitId === null) unknownM = Math.min(unknownM, d);
-        else byVisit.set(visitId, Math.min(byVisit.get(visitId) ?? Infinity, d));
-      }
+      ))
+        out.set(near.trackId, Math.min(out.get(near.trackId) ?? Infinity, near.heldDistanceM));
     }
-    // A nameless track while everyone inside is followed is a ghost or a duplicate: no one's share.
-    if (Number.isFinite(unknownM) && this.identity.everyoneFollowed(this.visits(), change.startT - 300))
-      unknownM = Infinity;
-    const reaches: VisitReach[] = [...byVisit].map(([visitId, distanceM]) => ({ visitId, distanceM }));
-    return attributeByHands(present, reaches, unknownM);
+    return out;
   }
 
   /** Once a second of event time: plates that went silent, stuck or wild, and back (on change only). */
