@@ -251,31 +251,6 @@ describe('identity from the gate', () => {
     expect(id.sessionOf('t9')).not.toBe('a');
   });
 
-  it('waits while a new track is a second one on a bound person, then continues that person', () => {
-    const id = new TrackIdentity(store);
-    const a = visit('a', 1000);
-    id.update([{ ...track('t1', 1200, [1, 0.5], [1, 0.8], 1500), ...body(1.8, 1.8, 10) }], [a], 1500);
-    // b has just scanned, nobody of it seen yet. A second track (t2, its stature still a few
-    // centimetres off) appears on a's person as they walk on, while t1 is still seen.
-    const b = visit('b', 4800);
-    const t2 = (at: [number, number], seen: number) => ({
-      ...track('t2', 4900, [3.1, 2], at, seen),
-      ...body(1.74, 1.74, 6),
-    });
-    id.update(
-      [{ ...track('t1', 1200, [1, 0.5], [3, 2], 5000), ...body(1.8, 1.8, 40) }, t2([3.1, 2], 5000)],
-      [a, b],
-      5000,
-    );
-    // The tracker lets t1 go: t2 is a's person walking on, not b's.
-    id.update(
-      [{ ...track('t1', 1200, [1, 0.5], [3, 2], 5000), ...body(1.8, 1.8, 40) }, t2([3.3, 2], 5400)],
-      [a, b],
-      5400,
-    );
-    expect(id.sessionOf('t2')).toBe('a');
-  });
-
   it('does not continue, at the entry, a track its visit has replaced: the newcomer is the next scan', () => {
     const id = new TrackIdentity(store);
     const a = visit('a', 1000);

@@ -212,10 +212,7 @@ export class TrackIdentity {
             this.sessions.set(track.id, visitId);
           }
           continue;
-        }
-        // A second track on a bound person that the tracker may be about to let go: wait for it.
-        if (this.secondOnSomeone(track, now)) continue;
-        this.decided.add(track.id);
+        } else this.decided.add(track.id);
       }
       // Undefined: not sure yet; wait for more of the track (its stature settles) rather than guess.
       const visitId = this.midStore(track, open, now);
@@ -549,22 +546,6 @@ export class TrackIdentity {
     if (!found) return null;
     this.continued.add(found.trackId);
     return { trackId: found.trackId, visitId: found.visitId };
-  }
-
-  /**
-   * Whether a young track is still beside a bound track that has been seen since it appeared: a
-   * second track on that person, whom the tracker may let go in a moment (then the young one
-   * continues it, see `continuation`).
-   */
-  private secondOnSomeone(track: TrackView, now: number): boolean {
-    if (now - track.bornAt > OVERLAP_MS) return false;
-    for (const t of this.current.values()) {
-      if (t.id === track.id || !this.sessions.has(t.id) || t.lastSeenAt < track.bornAt) continue;
-      if (now - t.lastSeenAt >= OVERLAP_UNSEEN_MS) continue;
-      const d = Math.hypot(track.position[0] - t.position[0], track.position[1] - t.position[1]);
-      if (d <= DUPLICATE_M) return true;
-    }
-    return false;
   }
 
   /** Where a visit's people were last seen: its live tracks (but `except`) and its recently lost ones. */
