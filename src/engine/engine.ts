@@ -426,7 +426,7 @@ class Engine implements StoreEngine {
     if (!this.vision || present.length <= 1) return attributeWithoutCameras(present);
     const byVisit = new Map<string, number>();
     let unknownM = Infinity;
-    for (const [trackId, d] of this.handsOn(change)) {
+    for (const [trackId, d] of this.handsOn(this.vision, change)) {
       const visitId = this.identity.sessionOf(trackId);
       if (visitId === null) unknownM = Math.min(unknownM, d);
       else byVisit.set(visitId, Math.min(byVisit.get(visitId) ?? Infinity, d));
@@ -442,13 +442,12 @@ class Engine implements StoreEngine {
    * How near each track's hand stayed to the plates that carried a change while it happened (m, by
    * track id): a neighbour's reach a second earlier or at the next plate must not count.
    */
-  private handsOn(change: MeasuredShelfChange): Map<string, number> {
+  private handsOn(vision: Vision, change: MeasuredShelfChange): Map<string, number> {
     const out = new Map<string, number>();
-    if (!this.vision) return out;
     const size = Math.abs(change.deltaGrams);
     for (const p of change.plates.filter((x) => Math.abs(x.deltaGrams) >= 0.3 * size)) {
       const info = this.layout.plates.get(p.plateId)!;
-      for (const near of this.vision.handsNear(
+      for (const near of vision.handsNear(
         info.plate.box,
         info.plate.facing,
         change.startT - 300,

@@ -470,7 +470,7 @@ export class TrackIdentity {
       place += 0.02;
       // Followed: each of its people inside has a track seen since this one appeared, so none of
       // them can be this one. A track coasting unseen since then may be this very person.
-      const followed = this.liveCount(v.visitId, track.bornAt) >= v.peopleInside;
+      const followed = this.followed(v, track.bornAt);
       // A followed visit explains a track born right beside one of its people (a second track on
       // them) somewhat, and one born elsewhere hardly (a ghost, or someone the store cannot name):
       // given the followed visit nearby, such a ghost takes the next passer-by's items.
@@ -627,10 +627,16 @@ export class TrackIdentity {
 
   /**
    * Whether every person inside is followed by a live track of their visit seen at or after `since`
-   * (ms): a track of nobody's is then a spare (a ghost or a duplicate), not a person the store cannot name.
+   * (ms): a track of nobody's is then a spare (a ghost or a duplicate), not a person the store cannot
+   * name. A cart shopper is never bound to a track, so while one is inside a nameless track may be them.
    */
   everyoneFollowed(visits: readonly Visit[], since: number): boolean {
-    return visits.every((v) => v.status !== 'open' || this.liveCount(v.visitId, since) >= v.peopleInside);
+    return visits.every((v) => v.status !== 'open' || this.followed(v, since));
+  }
+
+  /** Whether each of a visit's people inside has a live track of it seen at or after `since` (ms). */
+  private followed(visit: Visit, since: number): boolean {
+    return this.liveCount(visit.visitId, since) >= visit.peopleInside;
   }
 
   /** People of a visit found at the entry so far (a broken track that was continued counts once). */
