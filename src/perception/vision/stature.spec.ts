@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { skeletonInto } from '../../sim/people/skeleton.js';
 import type { BodyState } from '../../sim/people/types.js';
@@ -35,5 +36,18 @@ describe('stature from bone lengths', () => {
     // The recent window shows the jump to another person; the whole history does not yet.
     expect(est.recent()).toBeCloseTo(1.9, 5);
     expect(est.value()!).toBeLessThan(1.75);
+  });
+
+  it('is the median of the last 200 samples however many came before', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 1.4, max: 2.1, noNaN: true }), { maxLength: 500 }), (xs) => {
+        const est = new StatureEstimate();
+        for (const x of xs) est.add(x);
+        const kept = xs.slice(-200).sort((a, b) => a - b);
+        const m = kept.length >> 1;
+        const want = kept.length % 2 === 1 ? kept[m]! : (kept[m - 1]! + kept[m]!) / 2;
+        expect(est.value(1)).toBe(kept.length === 0 ? null : want);
+      }),
+    );
   });
 });

@@ -44,23 +44,27 @@ const RECENT = 20;
 
 /** A track's stature over time: the median of all its samples, and of its recent ones. */
 export class StatureEstimate {
+  /** Samples in arrival order, and the same kept sorted: the tracker asks for the median every frame. */
   private readonly samples: number[] = [];
-  // The tracker asks for the medians once per nearby candidate and instant: keep them until the next sample.
-  private whole: number | null = null;
+  private readonly sorted: number[] = [];
+  // The tracker asks for the recent median once per nearby candidate and instant: keep it until the next sample.
   private latest: number | null = null;
 
   /** Adds one instant's estimate. */
   add(stature: number): void {
     this.samples.push(stature);
-    if (this.samples.length > KEEP) this.samples.shift();
-    this.whole = null;
+    this.sorted.splice(insertionPoint(this.sorted, stature), 0, stature);
+    if (this.samples.length > KEEP) {
+      const oldest = this.samples.shift()!;
+      this.sorted.splice(insertionPoint(this.sorted, oldest) - 1, 1);
+    }
     this.latest = null;
   }
 
   /** The median of every sample kept, or null before `min` samples. */
   value(min = 5): number | null {
     if (this.samples.length < min) return null;
-    return (this.whole ??= median(this.samples));
+    return middle(this.sorted);
   }
 
   /** The median of the newest samples, or null before `min` of them. */
@@ -70,8 +74,23 @@ export class StatureEstimate {
   }
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
+/** Index after the last element ≤ x in an ascending array. */
+function insertionPoint(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function middle(s: readonly number[]): number {
   const m = s.length >> 1;
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function median(xs: readonly number[]): number {
+  return middle([...xs].sort((a, b) => a - b));
 }
