@@ -9,7 +9,12 @@ import {
 import { TrackIdentity } from '../perception/attribution/identity.js';
 import { distanceToPolygon } from '../perception/geometry.js';
 import { createVision, type Vision } from '../perception/vision/vision.js';
-import { explainWithSplits } from '../perception/weight/hypotheses.js';
+import { splitByHands, type SplitTools } from '../perception/attribution/handSplit.js';
+import {
+  DEFAULT_HYPOTHESIS_OPTIONS,
+  explainChange,
+  explainWithSplits,
+} from '../perception/weight/hypotheses.js';
 import { buildShelfLayout, type ShelfLayout } from '../perception/weight/layout.js';
 import { DEFAULT_PLATE_OPTIONS, PlateDetector } from '../perception/weight/plateDetector.js';
 import {
@@ -560,11 +565,18 @@ class Engine implements StoreEngine {
         ],
         misplacedHere: this.straysOn(measured.plates.map((p) => p.plateId)),
       };
+      const tools: SplitTools = {
+        restrict: (c, ids) => restrictChange(c, ids, this.layout),
+        explain: (c) => explainChange(c, this.layout, DEFAULT_HYPOTHESIS_OPTIONS, context).hypotheses,
+        who: (c) => this.attribute(c, present),
+      };
+      const sure = this.store.settings.reviewThreshold;
       const parts = splitBySign(measured, this.layout)
         .filter((side) => Math.abs(side.deltaGrams) >= this.noiseFloor(side, context.carried))
         .flatMap((side) =>
           explainWithSplits(side, this.layout, (c, ids) => restrictChange(c, ids, this.layout), context),
-        );
+        )
+        .flatMap((part) => (this.vision && present.length > 1 ? splitByHands(part, tools, sure) : [part]));
       parts.forEach((part, i) => {
         const suffix = parts.length > 1 ? `-${'abcd'[i]}` : '';
         outputs.push(...this.explain(part.change, part.hypotheses, suffix));
