@@ -9,11 +9,13 @@ import {
 import { TrackIdentity } from '../perception/attribution/identity.js';
 import { distanceToPolygon } from '../perception/geometry.js';
 import { createVision, type Vision } from '../perception/vision/vision.js';
-import { splitByHands, type SplitTools } from '../perception/attribution/handSplit.js';
+import { carriedByReturner } from '../perception/attribution/returner.js';
+import { splitByHands, type ExplainedChange, type SplitTools } from '../perception/attribution/handSplit.js';
 import {
   DEFAULT_HYPOTHESIS_OPTIONS,
   explainChange,
   explainWithSplits,
+  type ChangeContext,
 } from '../perception/weight/hypotheses.js';
 import { buildShelfLayout, type ShelfLayout } from '../perception/weight/layout.js';
 import { DEFAULT_PLATE_OPTIONS, PlateDetector } from '../perception/weight/plateDetector.js';
@@ -34,6 +36,9 @@ import { evolveVisit, type Visit } from '../store/visit.js';
 import { EventTimeMerge } from './merge.js';
 import { reviewReason } from './reviewReason.js';
 import type { EngineOutput, EngineStats, IngestOutcome, ReviewDecision, StoreEngine } from './types.js';
+
+/** A product hypothesis at least this likely by weight and place alone is one the returner's cart may pick. */
+const PLAUSIBLE = 0.1;
 
 /** How to start an engine: fresh, or from what a previous run of the same store left. */
 export interface EngineOptions {
@@ -576,13 +581,43 @@ class Engine implements StoreEngine {
         .flatMap((side) =>
           explainWithSplits(side, this.layout, (c, ids) => restrictChange(c, ids, this.layout), context),
         )
-        .flatMap((part) => (this.vision && present.length > 1 ? splitByHands(part, tools, sure) : [part]));
+        .flatMap((part) => (this.vision && present.length > 1 ? splitByHands(part, tools, sure) : [part]))
+        .map((part) => this.putBackBy(part, present, tools, sure, context));
       parts.forEach((part, i) => {
         const suffix = parts.length > 1 ? `-${'abcd'[i]}` : '';
         outputs.push(...this.explain(part.change, part.hypotheses, suffix));
       });
     }
     return outputs;
+  }
+
+  /**
+   * A put-back is something its shopper carried: when the hands say clearly whose it was, only that
+   * visit's cart counts (two look-alikes of one weight, each carried by a different shopper).
+   */
+  private putBackBy(
+    part: ExplainedChange,
+    present: readonly Visit[],
+    tools: SplitTools,
+    sure: number,
+    context: ChangeContext,
+  ): ExplainedChange {
+    const before = part.hypotheses[0];
+    if (part.change.deltaGrams <= 0 || present.length <= 1 || !this.vision || !before) return part;
+    if (before.probability >= sure) return part;
+    const carried = carriedByReturner(tools.who(part.change)[0], present, sure);
+    if (carried.length === 0) return part;
+    const hypotheses = explainChange(part.change, this.layout, DEFAULT_HYPOTHESIS_OPTIONS, {
+      ...context,
+      carried,
+    }).hypotheses;
+    // Only a tie-break among what the weights allowed: a returner carrying none of those is
+    // likely someone else than the store thinks.
+    const after = hypotheses[0];
+    const plausible = part.hypotheses.some(
+      (h) => h.sku === after?.sku && h.quantity === after.quantity && h.probability >= PLAUSIBLE,
+    );
+    return plausible ? { change: part.change, hypotheses } : part;
   }
 
   /**
