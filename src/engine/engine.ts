@@ -40,6 +40,9 @@ import type { EngineOutput, EngineStats, IngestOutcome, ReviewDecision, StoreEng
 /** A product hypothesis at least this likely by weight and place alone is one the returner's cart may pick. */
 const PLAUSIBLE = 0.1;
 
+/** How long (ms of event time) a review waits for the track whose hand was nearest to be named. */
+const NAMING_WAIT_MS = 30_000;
+
 /** How to start an engine: fresh, or from what a previous run of the same store left. */
 export interface EngineOptions {
   /** Ledger events of visits not yet closed, in order. */
@@ -92,6 +95,8 @@ class Engine implements StoreEngine {
   private visionAt = -Infinity;
   /** What the store booked for each shelf event (signed quantity), so a review can undo its guess. */
   private readonly charges = new Map<string, { visitId: string; sku: string; quantity: number }>();
+  /** Reviews whose nearest hand was a track not yet named: settled by the cameras once it is. */
+  private readonly unnamed: UnnamedHand[] = [];
   /** Products put back onto plates where they do not belong: plate → sku → count. */
   private readonly misplaced = new Map<string, Map<string, number>>();
   private healthCheckedAt = -Infinity;
@@ -414,12 +419,10 @@ class Engine implements StoreEngine {
     if (!this.vision || (!force && watermark - this.visionAt < 50)) return [];
     this.visionAt = watermark;
     const { frames } = this.vision.advance(watermark);
-    this.identity.update(
-      this.vision.tracks(),
-      this.visits(),
-      Number.isFinite(watermark) ? watermark : this.merge.now,
-    );
-    return frames.map((frame) => ({
+    const now = Number.isFinite(watermark) ? watermark : this.merge.now;
+    this.identity.update(this.vision.tracks(), this.visits(), now);
+    const settled = this.nameLateHands(now);
+    const people: EngineOutput[] = frames.map((frame) => ({
       type: 'people' as const,
       frame: {
         t: frame.t,
@@ -429,20 +432,56 @@ class Engine implements StoreEngine {
         }),
       },
     }));
+    return [...people, ...settled];
+  }
+
+  /**
+   * Reviews sent because the nearest hand was a track the store could not name yet (a person the
+   * tracker lost and found again, named seconds later by their bones): once it is named, the event
+   * is attributed again with the hands as they were, and settled by the cameras when that is sure.
+   */
+  private nameLateHands(now: number): EngineOutput[] {
+    const outputs: EngineOutput[] = [];
+    for (let i = this.unnamed.length - 1; i >= 0; i--) {
+      const u = this.unnamed[i]!;
+      const named = this.identity.sessionOf(u.trackId) !== null;
+      if (!named && now <= u.until) continue;
+      this.unnamed.splice(i, 1);
+      if (!named) continue;
+      const present = visitsPresent(this.visits(), u.startT, u.endT);
+      const who = this.attributeHands(u.hands, present, u.startT)[0];
+      if (!who || who.probability * u.productProbability < this.store.settings.reviewThreshold) continue;
+      outputs.push(
+        ...this.settleReview({
+          eventId: u.eventId,
+          visitId: who.visitId,
+          sku: u.sku,
+          quantity: u.quantity,
+          by: 'cameras',
+          t: now,
+        }),
+      );
+    }
+    return outputs;
   }
 
   /** Who made a change: by the hands near its plates when cameras see them, else by who was present. */
   private attribute(change: MeasuredShelfChange, present: Visit[]) {
     if (!this.vision || present.length <= 1) return attributeWithoutCameras(present);
+    return this.attributeHands(this.handsOn(this.vision, change), present, change.startT);
+  }
+
+  /** Who made a change, from how near each track's hand stayed to its plates (m, by track id). */
+  private attributeHands(hands: ReadonlyMap<string, number>, present: Visit[], startT: number) {
     const byVisit = new Map<string, number>();
     let unknownM = Infinity;
-    for (const [trackId, d] of this.handsOn(this.vision, change)) {
+    for (const [trackId, d] of hands) {
       const visitId = this.identity.sessionOf(trackId);
       if (visitId === null) unknownM = Math.min(unknownM, d);
       else byVisit.set(visitId, Math.min(byVisit.get(visitId) ?? Infinity, d));
     }
     // A nameless track while everyone inside is followed is a ghost or a duplicate: no one's share.
-    if (Number.isFinite(unknownM) && this.identity.everyoneFollowed(this.visits(), change.startT - 300))
+    if (Number.isFinite(unknownM) && this.identity.everyoneFollowed(this.visits(), startT - 300))
       unknownM = Infinity;
     const reaches: VisitReach[] = [...byVisit].map(([visitId, distanceM]) => ({ visitId, distanceM }));
     return attributeByHands(present, reaches, unknownM);
@@ -702,7 +741,12 @@ class Engine implements StoreEngine {
       change.startT,
       change.endT,
     );
-    const shoppers = this.attribute(change, present);
+    const hands =
+      this.vision && present.length > 1 ? this.handsOn(this.vision, change) : new Map<string, number>();
+    const shoppers =
+      this.vision && present.length > 1
+        ? this.attributeHands(hands, present, change.startT)
+        : this.attribute(change, present);
     const best = hypotheses[0];
     const who = shoppers[0];
     if (best) this.noteMisplaced(change, best);
@@ -736,6 +780,19 @@ class Engine implements StoreEngine {
         reliable,
         plateId: change.mainPlateId,
       });
+      const nearest = nearestUnnamed(hands, (id) => this.identity.sessionOf(id) !== null);
+      if (reason.kind === 'shopper' && best.sku !== null && nearest !== null)
+        this.unnamed.push({
+          eventId,
+          trackId: nearest,
+          hands,
+          startT: change.startT,
+          endT: change.endT,
+          sku: best.sku,
+          quantity: best.quantity,
+          productProbability: best.probability,
+          until: change.endT + NAMING_WAIT_MS,
+        });
       outputs.push(
         ...this.emit({
           type: 'ReviewRequested',
@@ -834,4 +891,29 @@ function exitWalkMs(store: StoreDefinition, layout: ShelfLayout): number {
 
 function round1(v: number): number {
   return Math.round(v * 10) / 10;
+}
+
+/** A review whose nearest hand was a track not yet named when the event was attributed. */
+interface UnnamedHand {
+  eventId: string;
+  trackId: string;
+  /** How near each track's hand stayed to the plates during the event (m, by track id). */
+  hands: ReadonlyMap<string, number>;
+  startT: number;
+  endT: number;
+  sku: string;
+  quantity: number;
+  productProbability: number;
+  /** Event time after which a human settles it. */
+  until: number;
+}
+
+/** The track whose hand stayed nearest the plates, when it is one the store cannot name; else null. */
+function nearestUnnamed(
+  hands: ReadonlyMap<string, number>,
+  isNamed: (trackId: string) => boolean,
+): string | null {
+  let best: { trackId: string; d: number } | null = null;
+  for (const [trackId, d] of hands) if (!best || d < best.d) best = { trackId, d };
+  return best && !isNamed(best.trackId) ? best.trackId : null;
 }

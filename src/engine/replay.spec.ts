@@ -5,7 +5,8 @@ import { importAutoCheckout } from '../import/autocheckout.js';
 import { scoreRecording } from '../eval/score.js';
 import { DATASETS_DIR, haveDataset } from '../testing/datasets.js';
 import { mulberry32 } from '../testing/random.js';
-import { replay, type ReplayInput } from './replay.js';
+import type { VisitEvent } from '../store/events.js';
+import { replay, ResultCollector, type ReplayInput } from './replay.js';
 
 const DIR = `${DATASETS_DIR}/autocheckout/cps-test-01`;
 const haveData = haveDataset('autocheckout/cps-test-01');
@@ -43,5 +44,33 @@ describe.runIf(haveData)('replay of the real AutoCheckout recording', () => {
     );
     expect(JSON.stringify(shuffled.result)).toBe(JSON.stringify(ordered.result));
     expect(shuffled.stats.duplicate + shuffled.stats.late).toBeGreaterThan(0);
+  });
+});
+
+describe('the result of a replay', () => {
+  it("holds each visit's receipt as it finally stands: a re-issued version replaces the first", () => {
+    const receipt = (version: number, t: number, quantity: number): VisitEvent => ({
+      type: 'ReceiptIssued',
+      visitId: 'v1',
+      t,
+      version,
+      token: 'alice',
+      enteredAt: 1000,
+      exitedAt: 5000,
+      lines: quantity > 0 ? [{ sku: 'fiji', quantity, unitPrice: 249 }] : [],
+      total: quantity * 249,
+      tax: 0,
+      currency: 'USD',
+      reviewed: true,
+    });
+    const other: VisitEvent = { ...receipt(1, 9000, 0), visitId: 'v2', token: 'bob' } as VisitEvent;
+    const collector = new ResultCollector(false);
+    for (const e of [receipt(1, 8500, 2), other, receipt(2, 12_000, 1)])
+      collector.add([{ type: 'visit', event: e }]);
+    const { receipts } = collector.done().result;
+    expect(receipts.map((r) => [r.shopper, r.issuedAt, r.lines.map((l) => l.quantity)])).toEqual([
+      ['alice', 12_000, [1]],
+      ['bob', 9000, []],
+    ]);
   });
 });

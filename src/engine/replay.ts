@@ -62,6 +62,8 @@ export async function replay(
 export class ResultCollector {
   private readonly tokens = new Map<string, string>();
   private readonly receipts: ResultReceipt[] = [];
+  /** Index in `receipts` of each visit's receipt. */
+  private readonly receiptOf = new Map<string, number>();
   private readonly reviews: ResultReview[] = [];
   private readonly people: PeopleFrame[] = [];
   private readonly events: VisitEvent[] = [];
@@ -99,7 +101,11 @@ export class ResultCollector {
           reason: e.reason.detail,
         });
       } else if (e.type === 'ReceiptIssued') {
-        this.receipts.push({
+        // A re-issued receipt (a review settled after the first) replaces the visit's earlier
+        // version: the result holds each visit's receipt as it finally stands, and when it did.
+        const earlier = this.receiptOf.get(e.visitId);
+        if (earlier === undefined) this.receiptOf.set(e.visitId, this.receipts.length);
+        this.receipts.splice(earlier ?? this.receipts.length, earlier === undefined ? 0 : 1, {
           shopper: e.token,
           enteredAt: e.enteredAt,
           exitedAt: e.exitedAt,
