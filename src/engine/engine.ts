@@ -451,6 +451,9 @@ class Engine implements StoreEngine {
       const present = visitsPresent(this.visits(), u.startT, u.endT);
       const who = this.attributeHands(u.hands, present, u.startT)[0];
       if (!who || who.probability * u.productProbability < this.store.settings.reviewThreshold) continue;
+      // The guess was right and its receipt is out: settling would only re-send it unchanged.
+      const guess = this.charges.get(u.eventId);
+      if (guess?.visitId === who.visitId && this.visitsById.get(who.visitId)?.status === 'closed') continue;
       outputs.push(
         ...this.settleReview({
           eventId: u.eventId,
