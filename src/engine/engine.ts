@@ -744,12 +744,7 @@ class Engine implements StoreEngine {
       change.startT,
       change.endT,
     );
-    const hands =
-      this.vision && present.length > 1 ? this.handsOn(this.vision, change) : new Map<string, number>();
-    const shoppers =
-      this.vision && present.length > 1
-        ? this.attributeHands(hands, present, change.startT)
-        : this.attribute(change, present);
+    const shoppers = this.attribute(change, present);
     const best = hypotheses[0];
     const who = shoppers[0];
     if (best) this.noteMisplaced(change, best);
@@ -783,8 +778,13 @@ class Engine implements StoreEngine {
         reliable,
         plateId: change.mainPlateId,
       });
+      // Only a shopper review can wait for a name: its hands are gathered again, which is rare.
+      const hands =
+        reason.kind === 'shopper' && this.vision
+          ? this.handsOn(this.vision, change)
+          : new Map<string, number>();
       const nearest = nearestUnnamed(hands, (id) => this.identity.sessionOf(id) !== null);
-      if (reason.kind === 'shopper' && best.sku !== null && nearest !== null)
+      if (best.sku !== null && nearest !== null)
         this.unnamed.push({
           eventId,
           trackId: nearest,

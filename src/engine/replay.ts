@@ -103,9 +103,7 @@ export class ResultCollector {
       } else if (e.type === 'ReceiptIssued') {
         // A re-issued receipt (a review settled after the first) replaces the visit's earlier
         // version: the result holds each visit's receipt as it finally stands, and when it did.
-        const earlier = this.receiptOf.get(e.visitId);
-        if (earlier === undefined) this.receiptOf.set(e.visitId, this.receipts.length);
-        this.receipts.splice(earlier ?? this.receipts.length, earlier === undefined ? 0 : 1, {
+        const receipt: ResultReceipt = {
           shopper: e.token,
           enteredAt: e.enteredAt,
           exitedAt: e.exitedAt,
@@ -114,7 +112,10 @@ export class ResultCollector {
           total: e.total,
           currency: e.currency,
           reviewed: e.reviewed,
-        });
+        };
+        const earlier = this.receiptOf.get(e.visitId);
+        if (earlier !== undefined) this.receipts[earlier] = receipt;
+        else this.receiptOf.set(e.visitId, this.receipts.push(receipt) - 1);
       }
     }
   }
