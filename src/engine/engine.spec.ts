@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DeviceMessage } from '../protocol/messages.js';
 import { parseStoreDefinition } from '../protocol/store.js';
 import type { ShelfEvent, VisitEvent } from '../store/events.js';
-import { shelfStream, type PlateStep } from '../testing/shelfStream.js';
+import { shelfStream, shopperAtGates, type PlateStep } from '../testing/shelfStream.js';
 import { createEngine } from './engine.js';
 
 const plate = (id: string, x: number) => ({
@@ -51,25 +51,8 @@ const levels = { p1: 900, p2: 950, p3: 880, p4: 3300, p5: 3250, p6: 1900 };
 
 function visit(steps: PlateStep[], seconds = 40): { events: VisitEvent[]; shelf: ShelfEvent[] } {
   const msgs: DeviceMessage[] = [
-    {
-      kind: 'gate-scan',
-      storeId: 's1',
-      deviceId: 'gate-in',
-      payload: { t: T0 + 500, token: 'alice' },
-    } as const,
-    {
-      kind: 'gate-pass',
-      storeId: 's1',
-      deviceId: 'gate-in',
-      payload: { t: T0 + 900, direction: 'in' },
-    } as const,
+    ...shopperAtGates({ storeId: 's1', t0: T0, seconds }),
     ...shelfStream({ storeId: 's1', plates: levels, steps, t0: T0, seconds }),
-    {
-      kind: 'gate-pass',
-      storeId: 's1',
-      deviceId: 'gate-out',
-      payload: { t: T0 + seconds * 1000 - 500, direction: 'out' },
-    } as const,
   ].sort((a, b) => a.payload.t - b.payload.t);
   const engine = createEngine(store);
   const out = [...msgs.flatMap((m) => engine.ingest(m).outputs), ...engine.finish()];

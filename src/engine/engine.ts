@@ -40,6 +40,14 @@ import type { EngineOutput, EngineStats, IngestOutcome, ReviewDecision, StoreEng
 /** A product hypothesis at least this likely by weight and place alone is one the returner's cart may pick. */
 const PLAUSIBLE = 0.1;
 
+/**
+ * A change that fits no product is nobody's when it is under this share of the lightest item
+ * around (a mismeasured item weighs more) and no hand came within UNTOUCHED_M (m) of its plates:
+ * attribution gives a hand 0.15 m off next to nothing already.
+ */
+const UNTOUCHED_SHARE = 0.75;
+const UNTOUCHED_M = 0.3;
+
 /** How long (ms of event time) a review waits for the track whose hand was nearest to be named. */
 const NAMING_WAIT_MS = 30_000;
 
@@ -662,11 +670,8 @@ class Engine implements StoreEngine {
     return plausible ? { change: part.change, hypotheses } : part;
   }
 
-  /**
-   * Changes smaller than this are the shelf settling, not an item: a share of the lightest product
-   * standing on the plates around the change.
-   */
-  private noiseFloor(change: MeasuredShelfChange, carriedSkus: readonly string[]): number {
+  /** The mean weight of the lightest unit product standing on the plates around a change (g), or Infinity. */
+  private lightestAround(change: MeasuredShelfChange): number {
     const shelf = this.layout.shelves.get(change.shelfId) ?? [];
     const idx = change.plates.map((p) => this.layout.plates.get(p.plateId)!.index);
     const lo = Math.min(...idx) - 2;
@@ -679,6 +684,26 @@ class Engine implements StoreEngine {
         if (p && p.soldBy === 'unit') lightest = Math.min(lightest, p.weight.mean);
       }
     }
+    return lightest;
+  }
+
+  /**
+   * A change lighter than any item around it, while the cameras saw no hand of anyone (named or
+   * not) within UNTOUCHED_M of its plates: a noisy cell wandering, not something a shopper did.
+   */
+  private untouched(change: MeasuredShelfChange): boolean {
+    if (!this.vision) return false;
+    if (Math.abs(change.deltaGrams) >= UNTOUCHED_SHARE * this.lightestAround(change)) return false;
+    for (const d of this.handsOn(this.vision, change).values()) if (d <= UNTOUCHED_M) return false;
+    return true;
+  }
+
+  /**
+   * Changes smaller than this are the shelf settling, not an item: a share of the lightest product
+   * standing on the plates around the change.
+   */
+  private noiseFloor(change: MeasuredShelfChange, carriedSkus: readonly string[]): number {
+    let lightest = this.lightestAround(change);
     // A put-back is something a shopper present carries (else any product); a take only what
     // stands here (or a stray).
     if (change.deltaGrams > 0) {
@@ -749,6 +774,9 @@ class Engine implements StoreEngine {
     const who = shoppers[0];
     if (best) this.noteMisplaced(change, best);
     if (!best || !who) return outputs;
+    // Less than any item, where no hand came near: the plate wandered. The shelf event stays on
+    // record; no shopper's receipt waits for a person over it.
+    if (best.sku === null && this.untouched(change)) return outputs;
     const confidence = best.probability * who.probability;
     const threshold = this.store.settings.reviewThreshold;
     const cart = [...this.carts.values()].find((c) => c.visitId === who.visitId);

@@ -47,3 +47,31 @@ export function shelfStream(opts: {
   }
   return out.sort((a, b) => a.payload.t - b.payload.t || (a.deviceId < b.deviceId ? -1 : 1));
 }
+
+/**
+ * One shopper at the gates of a test store: a scan at `gate-in` 0.5 s after `t0`, the pass in
+ * 0.4 s later, and the pass out at `gate-out` half a second before `seconds` are up.
+ */
+export function shopperAtGates(opts: {
+  storeId: string;
+  t0: number;
+  seconds: number;
+  token?: string;
+}): DeviceMessage[] {
+  const { storeId, t0 } = opts;
+  return [
+    {
+      kind: 'gate-scan',
+      storeId,
+      deviceId: 'gate-in',
+      payload: { t: t0 + 500, token: opts.token ?? 'alice' },
+    },
+    { kind: 'gate-pass', storeId, deviceId: 'gate-in', payload: { t: t0 + 900, direction: 'in' } },
+    {
+      kind: 'gate-pass',
+      storeId,
+      deviceId: 'gate-out',
+      payload: { t: t0 + opts.seconds * 1000 - 500, direction: 'out' },
+    },
+  ];
+}

@@ -653,12 +653,13 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
 
   function finishInstant(t: number, candidates: PersonCandidate[]): void {
     processedUpTo = Math.max(processedUpTo, t);
-    stepTracks(tracker, candidates, t);
-    for (const tr of tracker.tracks) {
-      if (tr.lastSeenAt !== t) continue;
-      let seen = 0;
-      for (let j = 0; j < 17; j++) if (tr.jointT[j] === t) seen |= 1 << j;
-      const h = statureOf(tr.joints, seen);
+    const step = stepTracks(tracker, candidates, t);
+    // One sample per sighting, from the joints seen in it (a merged track's joints are two people's).
+    for (let c = 0; c < candidates.length; c++) {
+      const tr = step.assignment[c];
+      if (!tr) continue;
+      const cand = candidates[c]!;
+      const h = statureOf(cand.joints, cand.mask);
       if (h === null) continue;
       let est = statures.get(tr.id);
       if (!est) statures.set(tr.id, (est = new StatureEstimate()));
