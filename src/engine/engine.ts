@@ -47,6 +47,8 @@ const PLAUSIBLE = 0.1;
  */
 const UNTOUCHED_SHARE = 0.75;
 const UNTOUCHED_M = 0.3;
+/** Cameras that sent nothing for this long before a change ended (ms) did not watch it. */
+const CAMERAS_QUIET_MS = 500;
 
 /** How long (ms of event time) a review waits for the track whose hand was nearest to be named. */
 const NAMING_WAIT_MS = 30_000;
@@ -99,6 +101,8 @@ class Engine implements StoreEngine {
   private readonly byGtin: Map<string, Product>;
   private readonly plateHealth = new Map<string, string>();
   private vision: Vision | null = null;
+  /** Event time of the newest camera or tracker message: cameras that went quiet tell nothing of hands. */
+  private camerasSeenAt = -Infinity;
   private readonly identity: TrackIdentity;
   private visionAt = -Infinity;
   /** What the store booked for each shelf event (signed quantity), so a review can undo its guess. */
@@ -323,9 +327,11 @@ class Engine implements StoreEngine {
         }
         case 'camera-poses':
           this.visionStage().ingestPoses(m.deviceId, m.payload);
+          this.camerasSeenAt = Math.max(this.camerasSeenAt, m.payload.t);
           break;
         case 'tracker-people':
           this.visionStage().ingestTrackerPeople(m.deviceId, m.payload);
+          this.camerasSeenAt = Math.max(this.camerasSeenAt, m.payload.t);
           break;
         case 'gate-scan':
           outputs.push(
@@ -692,7 +698,7 @@ class Engine implements StoreEngine {
    * not) within UNTOUCHED_M of its plates: a noisy cell wandering, not something a shopper did.
    */
   private untouched(change: MeasuredShelfChange): boolean {
-    if (!this.vision) return false;
+    if (!this.vision || this.camerasSeenAt < change.endT - CAMERAS_QUIET_MS) return false;
     if (Math.abs(change.deltaGrams) >= UNTOUCHED_SHARE * this.lightestAround(change)) return false;
     for (const d of this.handsOn(this.vision, change).values()) if (d <= UNTOUCHED_M) return false;
     return true;

@@ -39,10 +39,10 @@ function storeWith(cameras: boolean) {
   });
 }
 
-/** Every camera's frames of an empty floor, at 15 fps: the cameras watch and see no one. */
-function emptyFrames(store: ReturnType<typeof storeWith>): DeviceMessage[] {
+/** Every camera's frames of an empty floor, at 15 fps for `seconds`: the cameras watch and see no one. */
+function emptyFrames(store: ReturnType<typeof storeWith>, seconds: number): DeviceMessage[] {
   return store.cameras.flatMap((c) =>
-    Array.from({ length: 40 * 15 }, (_, frame) => ({
+    Array.from({ length: seconds * 15 }, (_, frame) => ({
       kind: 'camera-poses' as const,
       storeId: 's1',
       deviceId: c.id,
@@ -52,10 +52,10 @@ function emptyFrames(store: ReturnType<typeof storeWith>): DeviceMessage[] {
 }
 
 /** One shopper's 40 s visit with these plate changes; the ledger it gives. */
-function run(cameras: boolean, steps: PlateStep[]): VisitEvent[] {
+function run(cameras: boolean, steps: PlateStep[], cameraSeconds = 40): VisitEvent[] {
   const store = storeWith(cameras);
   const msgs: DeviceMessage[] = [
-    ...emptyFrames(store),
+    ...emptyFrames(store, cameraSeconds),
     ...shopperAtGates({ storeId: 's1', t0: T0, seconds: 40 }),
     ...shelfStream({ storeId: 's1', plates: { p1: 1900, p2: 3300 }, steps, t0: T0, seconds: 40 }),
   ].sort((a, b) => a.payload.t - b.payload.t);
@@ -85,6 +85,13 @@ describe('a change that fits no product', () => {
       'unknown-change',
     ]);
     expect(receipt(events).reviewed).toBe(true);
+  });
+
+  it('still goes to review when the cameras had gone quiet before it: they saw nothing either way', () => {
+    const events = run(true, wander, 5);
+    expect(reviews(events).map((e) => e.type === 'ReviewRequested' && e.reason.kind)).toEqual([
+      'unknown-change',
+    ]);
   });
 
   it('still goes to review when it weighs nearly an item: a mismeasured take', () => {
