@@ -52,6 +52,22 @@ async function shopper(email = 'ana@example.com', card = 'tok_visa') {
   return account;
 }
 
+/** The test gateway's payment intents of a visit: [kind, status], by kind. */
+function intents(reference: string): [string, string][] {
+  return intentsOf(reference)
+    .map((i): [string, string] => [i.id.replace(/[-_]?\d.*$/, ''), i.status])
+    .sort((x, y) => (x[0] < y[0] ? -1 : 1));
+}
+
+function intentsOf(reference: string): { id: string; status: string }[] {
+  return gateway.db
+    .prepare('SELECT id, status FROM gw_intents WHERE reference = ? ORDER BY id')
+    .all(reference) as {
+    id: string;
+    status: string;
+  }[];
+}
+
 /** Drains the outbox, moving the clock past every backoff, until nothing is pending. */
 async function settleAll() {
   for (let i = 0; i < 20; i++) {
@@ -290,6 +306,61 @@ describe('commerce', () => {
         [2, 'settled', 'settled'],
       ]);
       expect(gateway.capturedByReference().get('v5')).toEqual({ charges: 1, amount: 498 });
+      // The hold on the cancelled card is given back, not left on it.
+      expect(intents('v5')).toEqual([
+        ['ch', 'captured'],
+        ['hold', 'released'],
+      ]);
+    });
+  });
+
+  describe('given a capture whose every answer was lost', () => {
+    /** A shopper's visit with two FIJI whose capture the gateway made, every answer to it lost. */
+    async function lostCapture(visitId: string, name: string) {
+      const card = `tok_visa_${name}`;
+      const a = await shopper(`${name}@example.com`, card);
+      await commerce.onVisitEvent(entered(visitId, card, clock.now(), 'card'));
+      await settleAll();
+      // The gateway captures each time, but no answer comes back (three attempts, then given up).
+      gateway.failNext('capture', 'lost', 3);
+      await commerce.onVisitEvent(
+        receiptIssued(visitId, card, clock.now(), clock.now() + 1_000, [
+          { sku: 'fiji-500', quantity: 2, unitPrice: 249 },
+        ]),
+      );
+      await settleAll();
+      return a;
+    }
+
+    it('then the payment is due, and settling finds the capture done and charges nothing more', async () => {
+      const a = await lostCapture('v5l', 'cy');
+      expect((await commerce.account(a.id)).status).toBe('payment_due');
+      expect(await commerce.settleDue(a.id)).toEqual({ queued: 1 });
+      await settleAll();
+      expect((await commerce.account(a.id)).status).toBe('good');
+      expect(gateway.capturedByReference().get('v5l')).toEqual({ charges: 1, amount: 498 });
+      expect(gateway.callCount('charge')).toBe(0);
+      expect((await commerce.receiptHistory('v5l')).map((r) => [r.payment.status, r.payment.amount])).toEqual(
+        [
+          ['due', 498],
+          ['settled', 498],
+        ],
+      );
+    });
+
+    it('then a refund while it was due is given back from the capture the replay finds', async () => {
+      const a = await lostCapture('v5r', 'di');
+      await commerce.disputeLine(a.id, 'v5r', { sku: 'fiji-500', kind: 'wrong-quantity', quantity: 1 });
+      await settleAll();
+      await commerce.settleDue(a.id);
+      await settleAll();
+      expect(gateway.capturedByReference().get('v5r')).toEqual({ charges: 1, amount: 498 });
+      const refunds = gateway.db.prepare('SELECT intent, amount FROM gw_refunds').all();
+      expect(refunds).toEqual([{ intent: intentsOf('v5r')[0]!.id, amount: 249 }]);
+      expect((await commerce.receiptHistory('v5r')).at(-1)!.payment).toMatchObject({
+        status: 'settled',
+        amount: 249,
+      });
     });
   });
 

@@ -32,6 +32,7 @@ import type {
   Catalog,
   Clock,
   CommerceVisit,
+  PaymentAttempt,
   Dispute,
   DisputeKind,
   EntryMethod,
@@ -371,6 +372,7 @@ export function createCommerce(deps: CommerceDeps) {
             chargedAmount: 0,
             dueAmount: 0,
             settleRound: 0,
+            lastPayment: null,
             currency: deps.currency,
             issued: null,
           },
@@ -594,10 +596,12 @@ export function createCommerce(deps: CommerceDeps) {
           paymentStatus: 'released',
         };
       } else if (visit.holdStatus === 'held' && visit.holdId && total <= visit.holdAmount) {
-        const holdId = visit.holdId;
-        const c = await withTimeout(gatewayTimeoutMs, () =>
-          gateway.capture({ holdId, amount: total, idempotencyKey: `capture:${visitId}` }),
-        );
+        const c = await pay(visit, {
+          op: 'capture',
+          key: `capture:${visitId}`,
+          holdId: visit.holdId,
+          amount: total,
+        });
         payment = paymentView('captured', c.amount, method, c.chargeId);
         patch = {
           holdStatus: 'captured',
@@ -607,15 +611,14 @@ export function createCommerce(deps: CommerceDeps) {
         };
       } else {
         if (!method) throw new GatewayError('declined', 'no_payment_method', 'no payment method on file');
-        const c = await withTimeout(gatewayTimeoutMs, () =>
-          gateway.charge({
-            amount: total,
-            currency: issued.currency,
-            paymentMethod: method.gatewayToken,
-            reference: visitId,
-            idempotencyKey: `charge:${visitId}:0`,
-          }),
-        );
+        const c = await pay(visit, {
+          op: 'charge',
+          key: `charge:${visitId}:0`,
+          paymentMethod: method.gatewayToken,
+          amount: total,
+          currency: issued.currency,
+          reference: visitId,
+        });
         if (visit.holdStatus === 'held' && visit.holdId) {
           const holdId = visit.holdId;
           await withTimeout(gatewayTimeoutMs, () =>
@@ -639,27 +642,74 @@ export function createCommerce(deps: CommerceDeps) {
       });
       return 'done';
     }
-    // Settling a due payment: a fresh charge with a fresh key (the failed key would replay its decline).
+    // Settling a due payment. The last capture or charge is replayed first, with its own key: if its
+    // answers were lost it may have gone through, and the replay returns what it did (or does it now).
+    // Only when the gateway says it was declined is a fresh charge made, with a fresh key (the old key
+    // would replay its decline) and the shopper's newest card.
     if (visit.paymentStatus !== 'due' || visit.dueAmount <= 0) return 'done';
-    if (!method) throw new GatewayError('declined', 'no_payment_method', 'no payment method on file');
-    const c = await withTimeout(gatewayTimeoutMs, () =>
-      gateway.charge({
+    let c: { chargeId: string; amount: number } | null = null;
+    let holdStatus = visit.holdStatus;
+    if (visit.lastPayment) {
+      const last = visit.lastPayment;
+      try {
+        c = await pay(visit, last);
+        if (last.op === 'capture') holdStatus = 'captured';
+      } catch (e) {
+        if (!(e instanceof GatewayError) || e.retryable) throw e;
+      }
+    }
+    if (!c) {
+      if (visit.holdStatus === 'held' && visit.holdId) {
+        // The hold will not be captured now: give the shopper's funds back before charging.
+        const holdId = visit.holdId;
+        try {
+          await withTimeout(gatewayTimeoutMs, () =>
+            gateway.release({ holdId, idempotencyKey: `release:${visitId}` }),
+          );
+        } catch (e) {
+          // A hold the gateway no longer has (expired) needs no release.
+          if (!(e instanceof GatewayError) || e.retryable) throw e;
+        }
+        holdStatus = 'released';
+      }
+      if (!method) throw new GatewayError('declined', 'no_payment_method', 'no payment method on file');
+      c = await pay(visit, {
+        op: 'charge',
+        key: `charge:${visitId}:${round}`,
+        paymentMethod: method.gatewayToken,
         amount: visit.dueAmount,
         currency: visit.currency,
-        paymentMethod: method.gatewayToken,
         reference: visitId,
-        idempotencyKey: `charge:${visitId}:${round}`,
-      }),
-    );
+      });
+    }
+    // A replayed capture takes the total as it was at exit; a refund while the payment was due
+    // lowered what is owed, so the difference goes back at once.
+    const charge = c;
+    const excess = charge.amount - visit.dueAmount;
+    if (excess > 0)
+      await withTimeout(gatewayTimeoutMs, () =>
+        gateway.refund({
+          chargeId: charge.chargeId,
+          amount: excess,
+          idempotencyKey: `refund:${visitId}:due`,
+        }),
+      );
+    const paid = charge.amount - Math.max(0, excess);
     await repo.transaction(async (tx) => {
       await repo.updateVisit(
         visitId,
-        { paymentStatus: 'settled', dueAmount: 0, chargeId: c.chargeId, chargedAmount: c.amount },
+        {
+          paymentStatus: 'settled',
+          dueAmount: 0,
+          holdStatus,
+          chargeId: charge.chargeId,
+          chargedAmount: paid,
+        },
         tx,
       );
       const prev = (await repo.receiptHistory(visitId, tx)).at(-1);
       if (prev) {
-        const receipt = settledReceipt(prev, paymentView('settled', c.amount, method, c.chargeId));
+        const receipt = settledReceipt(prev, paymentView('settled', paid, method, charge.chargeId));
         await repo.insertReceipt(receipt, clock.now(), tx);
         await enqueueDeliveries(receipt, tx);
       }
@@ -667,6 +717,29 @@ export function createCommerce(deps: CommerceDeps) {
       await refreshStanding(visit.accountId, tx);
     });
     return 'done';
+  }
+
+  /**
+   * Sends a capture or charge, first noting it on the visit: whatever happens to its answer,
+   * settling later replays exactly this call.
+   */
+  async function pay(
+    visit: CommerceVisit,
+    attempt: PaymentAttempt,
+  ): Promise<{ chargeId: string; amount: number }> {
+    if (JSON.stringify(visit.lastPayment) !== JSON.stringify(attempt))
+      await repo.updateVisit(visit.visitId, { lastPayment: attempt });
+    return withTimeout(gatewayTimeoutMs, () =>
+      attempt.op === 'capture'
+        ? gateway.capture({ holdId: attempt.holdId, amount: attempt.amount, idempotencyKey: attempt.key })
+        : gateway.charge({
+            amount: attempt.amount,
+            currency: attempt.currency,
+            paymentMethod: attempt.paymentMethod,
+            reference: attempt.reference,
+            idempotencyKey: attempt.key,
+          }),
+    );
   }
 
   /** A capture that finally failed: the shopper owes the total, the gate refuses them, the receipt says so. */

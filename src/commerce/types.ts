@@ -79,10 +79,21 @@ export interface CommerceVisit {
   dueAmount: number;
   /** Bumped each time a shopper settles a due payment, so the new charge gets a new idempotency key. */
   settleRound: number;
+  /**
+   * The newest capture or charge sent for this visit, exactly as sent. Settling a due payment replays
+   * it (same key, same request) before any new charge: a call whose answers were all lost may still
+   * have gone through, and charging anew would charge twice.
+   */
+  lastPayment: PaymentAttempt | null;
   currency: string;
   /** What the store engine said at exit (null while the visit is open). */
   issued: IssuedVisit | null;
 }
+
+/** A gateway call that may move money, with its idempotency key. */
+export type PaymentAttempt =
+  | { op: 'capture'; key: string; holdId: string; amount: number }
+  | { op: 'charge'; key: string; paymentMethod: string; amount: number; currency: string; reference: string };
 
 /** The facts of a ReceiptIssued event that the money side keeps. */
 export interface IssuedVisit {

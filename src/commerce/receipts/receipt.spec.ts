@@ -26,6 +26,7 @@ const visit: CommerceVisit & { issued: NonNullable<CommerceVisit['issued']> } = 
   chargedAmount: 0,
   dueAmount: 0,
   settleRound: 0,
+  lastPayment: null,
   currency: 'USD',
   issued: {
     exitedAt: 60_000,

@@ -172,4 +172,13 @@ export const commerceMigrations: Record<string, Migration> = {
       await db.schema.alterTable('commerce_entry_tokens').dropColumn('visit_id').execute();
     },
   },
+  // A due payment is settled only after the last capture or charge is replayed with its own key.
+  '2026_12_03_commerce_003_last_payment': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('commerce_visits').addColumn('last_payment', 'text').execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('commerce_visits').dropColumn('last_payment').execute();
+    },
+  },
 };

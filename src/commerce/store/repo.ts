@@ -10,6 +10,7 @@ import type {
   EntryRefusal,
   HoldStatus,
   IssuedVisit,
+  PaymentAttempt,
   PaymentMethod,
   PaymentStatus,
   Receipt,
@@ -68,6 +69,8 @@ export interface CommerceTables {
     charged_amount: number;
     due_amount: number;
     settle_round: number;
+    /** JSON of the newest capture or charge sent (PaymentAttempt), or null. */
+    last_payment: string | null;
     currency: string;
     /** JSON of the ReceiptIssued facts (IssuedVisit), set once at exit. */
     issued: string | null;
@@ -165,6 +168,7 @@ const toVisit = (r: Selectable<CommerceTables['commerce_visits']>): CommerceVisi
   chargedAmount: n(r.charged_amount),
   dueAmount: n(r.due_amount),
   settleRound: n(r.settle_round),
+  lastPayment: r.last_payment === null ? null : (JSON.parse(r.last_payment) as PaymentAttempt),
   currency: r.currency,
   issued: r.issued === null ? null : (JSON.parse(r.issued) as IssuedVisit),
 });
@@ -431,6 +435,7 @@ export function createCommerceRepo(db: CommerceDb) {
           charged_amount: v.chargedAmount,
           due_amount: v.dueAmount,
           settle_round: v.settleRound,
+          last_payment: v.lastPayment === null ? null : JSON.stringify(v.lastPayment),
           currency: v.currency,
           issued: v.issued === null ? null : JSON.stringify(v.issued),
         })
@@ -458,6 +463,8 @@ export function createCommerceRepo(db: CommerceDb) {
       if (patch.chargedAmount !== undefined) set.charged_amount = patch.chargedAmount;
       if (patch.dueAmount !== undefined) set.due_amount = patch.dueAmount;
       if (patch.settleRound !== undefined) set.settle_round = patch.settleRound;
+      if (patch.lastPayment !== undefined)
+        set.last_payment = patch.lastPayment === null ? null : JSON.stringify(patch.lastPayment);
       if (patch.paymentMethodId !== undefined) set.payment_method_id = patch.paymentMethodId;
       if (patch.issued !== undefined)
         set.issued = patch.issued === null ? null : JSON.stringify(patch.issued);
