@@ -398,7 +398,8 @@ describe('identity from the gate', () => {
     expect(['t1', 't2'].map((t) => id.sessionOf(t))).toEqual(['a', 'b']);
   });
 
-  it('names a track born mid-store by its stature, not by where someone was lost', () => {
+  /** Visits a (1.60 m, track t1, lost at (5, 5)) and b (1.86 m, t2, lost at `tallLost`), both lost at 9 s. */
+  function shortAndTallLost(tallLost: [number, number]): { id: TrackIdentity; visits: Visit[] } {
     const id = new TrackIdentity(store);
     const visits = [visit('a', 1000), visit('b', 1500)];
     const tall = { stature: 1.86, recentStature: 1.86 };
@@ -414,14 +415,70 @@ describe('identity from the gate', () => {
     id.update(
       [
         { ...track('t1', 2000, [1, 0.5], [5, 5], 9000), ...short },
-        { ...track('t2', 2500, [1.5, 0.5], [8, 6], 9000), ...tall },
+        { ...track('t2', 2500, [1.5, 0.5], tallLost, 9000), ...tall },
       ],
       visits,
       9000,
     );
+    return { id, visits };
+  }
+
+  it('names a track born mid-store by its stature, not by where someone was lost', () => {
+    const { id, visits } = shortAndTallLost([8, 6]);
     // Both are lost; the new track appears where the short one was, but is tall.
     id.update([{ ...track('t9', 10_000, [5.3, 5.1]), stature: 1.85, recentStature: 1.85 }], visits, 10_500);
     expect(id.sessionOf('t9')).toBe('b');
+  });
+
+  it('names again, once its stature is sure, a track named mid-store by where it appeared', () => {
+    const named = (stature: number) => {
+      const { id, visits } = shortAndTallLost([9, 7.5]);
+      // Two seconds after both were lost, a new track appears where the short one was, seen too
+      // little to measure.
+      id.update([{ ...track('t9', 11_000, [5.3, 5.1], [5.3, 5.1], 11_300), hits: 3 }], visits, 11_300);
+      const first = id.sessionOf('t9');
+      // Two seconds on, its bones are known.
+      const seen = { stature, recentStature: stature, hits: 30 };
+      id.update([{ ...track('t9', 11_000, [5.3, 5.1], [5.6, 5.3], 13_300), ...seen }], visits, 13_300);
+      return [first, id.sessionOf('t9')];
+    };
+    expect(named(1.85)).toEqual(['a', 'b']);
+    expect(named(1.61)).toEqual(['a', 'a']);
+  });
+
+  it('lets a track named mid-store follow the person it found, so a swap with it is told by their bones', () => {
+    const id = new TrackIdentity(store);
+    const visits = [visit('a', 1000), visit('b', 1500)];
+    // a's person was seen too little at the entry: 1.66 m from 10 sightings (they are 1.70 m).
+    id.update(
+      [
+        { ...track('t1', 2000, [1, 0.5]), ...body(1.66, 1.66, 10) },
+        { ...track('t2', 2500, [1.5, 0.5]), ...body(1.85, 1.85, 10) },
+      ],
+      visits,
+      3000,
+    );
+    const t2 = (at: [number, number], seen: number, recent = 1.85) => ({
+      ...track('t2', 2500, [1.5, 0.5], at, seen),
+      ...body(1.85, recent, 10),
+    });
+    id.update(
+      [{ ...track('t1', 2000, [1, 0.5], [5, 5], 9000), ...body(1.66, 1.66, 10) }, t2([2, 6], 9000)],
+      visits,
+      9000,
+    );
+    // t1 is lost; two seconds later t9 appears there, first seen too little to measure.
+    const t9 = (at: [number, number], seen: number, b: ReturnType<typeof body> | object) => ({
+      ...track('t9', 11_000, [5.3, 5.1], at, seen),
+      ...b,
+    });
+    id.update([t2([2, 6], 11_300), t9([5.3, 5.1], 11_300, { hits: 3 })], visits, 11_300);
+    id.update([t2([2, 6], 13_300), t9([5.6, 5.3], 13_300, body(1.7, 1.7, 30))], visits, 13_300);
+    id.update([t2([3, 6], 20_000), t9([5, 6], 20_000, body(1.7, 1.7, 200))], visits, 20_000);
+    expect([id.sessionOf('t9'), id.sessionOf('t2')]).toEqual(['a', 'b']);
+    // Where they pass, the tracker swaps them: each track's recent bones are now the other's.
+    id.update([t2([5, 5], 25_000, 1.7), t9([5.5, 5], 25_000, body(1.7, 1.85, 200))], visits, 25_000);
+    expect([id.sessionOf('t9'), id.sessionOf('t2')]).toEqual(['b', 'a']);
   });
 
   it('does not name a track born mid-store after one of a group who already left by the exit', () => {

@@ -100,6 +100,9 @@ const STRAY_LOST_MS = 30_000;
  */
 const BESIDE_PLACE = 0.85;
 
+/** A mid-store binding taken before this many sightings is scored again when the track reaches them. */
+const REVISE_AT_HITS = 24;
+
 /** A bound track that ends this close (m) to another of its visit was a duplicate of it (merged). */
 const DUPLICATE_M = 0.45;
 /** A new track continues a bound one that stopped being seen at most this long before it appeared (ms)… */
@@ -132,6 +135,8 @@ export class TrackIdentity {
   /** Since when (ms), and where, a bound track's bones have not fitted any of its visit's people. */
   private readonly misfit = new Map<string, { since: number; position: [number, number] }>();
   private nextStray = 1;
+  /** Tracks bound mid-store on a young stature, and the visit chosen then. */
+  private readonly provisional = new Map<string, string>();
   private readonly entryZones: [number, number][][];
   private readonly exitZones: [number, number][][];
 
@@ -187,6 +192,7 @@ export class TrackIdentity {
     this.repairSwaps(tracks, now);
     const open = visits.filter((v) => v.status === 'open' && v.channel === 'gate');
     this.reidentify(tracks, open, now);
+    this.revise(open);
     const unbound = tracks
       .filter((t) => t.confirmed && !this.sessions.has(t.id))
       .sort((a, b) => a.bornAt - b.bornAt || (a.id < b.id ? -1 : 1));
@@ -433,6 +439,81 @@ export class TrackIdentity {
    * visit fits (it stays unknown, and its reaches go to review).
    */
   private midStore(track: TrackView, open: readonly Visit[], now: number): string | null | undefined {
+    const { scored, full } = this.scoreVisits(track, open);
+    const [best, second] = scored;
+    if (!best || best.like < 1e-4) return track.hits < 60 ? undefined : null;
+    const lead = second ? best.like / second.like : Infinity;
+    if (full && best.place < BESIDE_PLACE) return null;
+    if (lead >= 4) return this.bindMidStore(track, best.visitId);
+    if (track.hits < 60 && now - track.bornAt < 5000) return undefined;
+    return lead >= 2 ? this.bindMidStore(track, best.visitId) : null;
+  }
+
+  /** Notes a mid-store binding taken on a young track's stature, to be looked at again once it is sure. */
+  private bindMidStore(track: TrackView, visitId: string): string {
+    if (track.hits < REVISE_AT_HITS) this.provisional.set(track.id, visitId);
+    else this.adopt(visitId, track);
+    return visitId;
+  }
+
+  /**
+   * A track bound mid-store for good follows the visit's person it most likely is (by stature), of
+   * those no other track follows: it teaches their stature from now on. A person whose own track
+   * broke after a few sightings at the poorly seen entry would otherwise keep a stature from those.
+   */
+  private adopt(visitId: string, track: TrackView): void {
+    const people = this.people.get(visitId);
+    if (!people || people.has(track.id)) return;
+    const h = track.stature ?? track.recentStature;
+    let best: string | undefined;
+    let bestMiss = Infinity;
+    for (const [key, p] of people) {
+      // A person measured well at the entry keeps their stature; one seen too little learns it anew.
+      if (p.left || p.samples >= FREEZE_AFTER_SAMPLES) continue;
+      const live = this.current.get(key);
+      if (live && live.lastSeenAt >= track.bornAt) continue; // followed by another track
+      // A stature not known on either side rules nobody out, but any that fits comes first.
+      const miss = h === null || Number.isNaN(p.stature) ? null : Math.abs(p.stature - h);
+      if (miss !== null ? miss < bestMiss : best === undefined) [best, bestMiss] = [key, miss ?? Infinity];
+    }
+    // Bones that do not fit say it is someone else of the group (whose track the tracker swapped):
+    // handing it this person would make it look swapped with another visit's.
+    if (best === undefined || (Number.isFinite(bestMiss) && bestMiss > 2 * this.opts.statureSigmaM)) return;
+    this.handOver(visitId, best, track.id);
+    this.continued.add(best);
+  }
+
+  /**
+   * Mid-store bindings taken on a few sightings rest on where the track appeared more than on its
+   * bones. Once the track has been seen long enough for its stature to be sure, the visits are
+   * scored again; another visit that now clearly leads the one chosen takes the track.
+   */
+  private revise(open: readonly Visit[]): void {
+    for (const [trackId, visitId] of this.provisional) {
+      const track = this.current.get(trackId);
+      if (!track || this.sessions.get(trackId) !== visitId) {
+        this.provisional.delete(trackId);
+        continue;
+      }
+      if (track.hits < REVISE_AT_HITS) continue;
+      this.provisional.delete(trackId);
+      const { scored } = this.scoreVisits(track, open);
+      const best = scored[0];
+      const chosen = scored.find((c) => c.visitId === visitId);
+      const revised = best && best.visitId !== visitId && (!chosen || best.like >= 4 * chosen.like);
+      if (revised) this.sessions.set(trackId, best.visitId);
+      this.adopt(revised ? best.visitId : visitId, track);
+    }
+  }
+
+  /**
+   * Each open visit's likelihood of being a track born mid-store (see `midStore`), best first, and
+   * whether every visit is followed by tracks other than this one.
+   */
+  private scoreVisits(
+    track: TrackView,
+    open: readonly Visit[],
+  ): { scored: { visitId: string; like: number; place: number; followed: boolean }[]; full: boolean } {
     const h = track.stature ?? track.recentStature;
     // How sure the track's stature is by now: people's own are known to millimetres from the entry.
     const sigma = Math.hypot(
@@ -470,7 +551,7 @@ export class TrackIdentity {
       place += 0.02;
       // Followed: each of its people inside has a track seen since this one appeared, so none of
       // them can be this one. A track coasting unseen since then may be this very person.
-      const followed = this.followed(v, track.bornAt);
+      const followed = this.followed(v, track.bornAt, track.id);
       // A followed visit explains a track born right beside one of its people (a second track on
       // them) somewhat, and one born elsewhere hardly (a ghost, or someone the store cannot name):
       // given the followed visit nearby, such a ghost takes the next passer-by's items.
@@ -481,13 +562,7 @@ export class TrackIdentity {
     // ghost or a person the store cannot name.
     const full = scored.every((c) => c.followed);
     scored.sort((a, b) => b.like - a.like || (a.visitId < b.visitId ? -1 : 1));
-    const [best, second] = scored;
-    if (!best || best.like < 1e-4) return track.hits < 60 ? undefined : null;
-    const lead = second ? best.like / second.like : Infinity;
-    if (full && best.place < BESIDE_PLACE) return null;
-    if (lead >= 4) return best.visitId;
-    if (track.hits < 60 && now - track.bornAt < 5000) return undefined;
-    return lead >= 2 ? best.visitId : null;
+    return { scored, full };
   }
 
   /**
@@ -635,8 +710,8 @@ export class TrackIdentity {
   }
 
   /** Whether each of a visit's people inside has a live track of it seen at or after `since` (ms). */
-  private followed(visit: Visit, since: number): boolean {
-    return this.liveCount(visit.visitId, since) >= visit.peopleInside;
+  private followed(visit: Visit, since: number, except?: string): boolean {
+    return this.liveCount(visit.visitId, since, except) >= visit.peopleInside;
   }
 
   /** People of a visit found at the entry so far (a broken track that was continued counts once). */
