@@ -131,6 +131,7 @@ describe.skipIf(!available)('walkout start on PostgreSQL', () => {
     expect(migrations.filter((m) => m.schema === `${schema}_commerce`).map((m) => m.name)).toEqual([
       '2026_11_25_commerce_001_init',
       '2026_12_02_commerce_002_entry_checks',
+      '2026_12_03_commerce_003_last_payment',
     ]);
     expect(await rows(`select email from "${schema}_commerce".commerce_accounts`)).toEqual([
       { email: 'ana@example.com' },
