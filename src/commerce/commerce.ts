@@ -584,12 +584,7 @@ export function createCommerce(deps: CommerceDeps) {
       let payment: ReceiptPayment;
       let patch: Partial<CommerceVisit>;
       if (total === 0) {
-        if (visit.holdStatus === 'held' && visit.holdId) {
-          const holdId = visit.holdId;
-          await withTimeout(gatewayTimeoutMs, () =>
-            gateway.release({ holdId, idempotencyKey: `release:${visitId}` }),
-          );
-        }
+        await releaseHold(visit);
         payment = paymentView('none', 0, method, null);
         patch = {
           holdStatus: visit.holdStatus === 'held' ? 'released' : visit.holdStatus,
@@ -619,12 +614,7 @@ export function createCommerce(deps: CommerceDeps) {
           currency: issued.currency,
           reference: visitId,
         });
-        if (visit.holdStatus === 'held' && visit.holdId) {
-          const holdId = visit.holdId;
-          await withTimeout(gatewayTimeoutMs, () =>
-            gateway.release({ holdId, idempotencyKey: `release:${visitId}` }),
-          );
-        }
+        await releaseHold(visit);
         payment = paymentView('charged', c.amount, method, c.chargeId);
         patch = {
           holdStatus: visit.holdStatus === 'held' ? 'released' : visit.holdStatus,
@@ -661,11 +651,8 @@ export function createCommerce(deps: CommerceDeps) {
     if (!c) {
       if (visit.holdStatus === 'held' && visit.holdId) {
         // The hold will not be captured now: give the shopper's funds back before charging.
-        const holdId = visit.holdId;
         try {
-          await withTimeout(gatewayTimeoutMs, () =>
-            gateway.release({ holdId, idempotencyKey: `release:${visitId}` }),
-          );
+          await releaseHold(visit);
         } catch (e) {
           // A hold the gateway no longer has (expired) needs no release.
           if (!(e instanceof GatewayError) || e.retryable) throw e;
@@ -694,7 +681,7 @@ export function createCommerce(deps: CommerceDeps) {
           idempotencyKey: `refund:${visitId}:due`,
         }),
       );
-    const paid = charge.amount - Math.max(0, excess);
+    const paid = Math.min(charge.amount, visit.dueAmount);
     await repo.transaction(async (tx) => {
       await repo.updateVisit(
         visitId,
@@ -717,6 +704,15 @@ export function createCommerce(deps: CommerceDeps) {
       await refreshStanding(visit.accountId, tx);
     });
     return 'done';
+  }
+
+  /** Releases a visit's hold, if it has one still held (one key per visit: a release happens once). */
+  async function releaseHold(visit: CommerceVisit): Promise<void> {
+    const holdId = visit.holdId;
+    if (visit.holdStatus !== 'held' || !holdId) return;
+    await withTimeout(gatewayTimeoutMs, () =>
+      gateway.release({ holdId, idempotencyKey: `release:${visit.visitId}` }),
+    );
   }
 
   /**
