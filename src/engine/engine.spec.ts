@@ -2,14 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { DeviceMessage } from '../protocol/messages.js';
 import { parseStoreDefinition } from '../protocol/store.js';
 import type { ShelfEvent, VisitEvent } from '../store/events.js';
-import { shelfStream, shopperAtGates, type PlateStep } from '../testing/shelfStream.js';
+import { shelfPlate as plate, shelfStream, shopperAtGates, type PlateStep } from '../testing/shelfStream.js';
 import { createEngine } from './engine.js';
 
-const plate = (id: string, x: number) => ({
-  id,
-  box: { min: [x, 1, 1], max: [x + 0.3, 1.4, 1.3] },
-  facing: [0, -1, 0],
-});
 const store = parseStoreDefinition({
   id: 's1',
   name: 'Shelf test',

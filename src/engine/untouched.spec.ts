@@ -3,15 +3,10 @@ import type { DeviceMessage } from '../protocol/messages.js';
 import { parseStoreDefinition } from '../protocol/store.js';
 import type { VisitEvent } from '../store/events.js';
 import { gridCameras } from '../perception/vision/synthetic.js';
-import { shelfStream, shopperAtGates, type PlateStep } from '../testing/shelfStream.js';
+import { shelfPlate as plate, shelfStream, shopperAtGates, type PlateStep } from '../testing/shelfStream.js';
 import { createEngine } from './engine.js';
 
 const T0 = 1_700_000_000_000;
-const plate = (id: string, x: number) => ({
-  id,
-  box: { min: [x, 1, 1], max: [x + 0.3, 1.4, 1.3] },
-  facing: [0, -1, 0],
-});
 
 /** A shelf of soap and water, watched by cameras or not. */
 function storeWith(cameras: boolean) {

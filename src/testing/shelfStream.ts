@@ -1,6 +1,11 @@
 import type { DeviceMessage } from '../protocol/messages.js';
 import { mulberry32 } from './random.js';
 
+/** A 30 cm plate from `x` along a shelf 1–1.4 m deep and 1 m up, facing the aisle at −y: test stores' plates. */
+export function shelfPlate(id: string, x: number) {
+  return { id, box: { min: [x, 1, 1], max: [x + 0.3, 1.4, 1.3] }, facing: [0, -1, 0] };
+}
+
 /** A step on one plate at a time: the weight changes by `grams` over a short hand transient. */
 export interface PlateStep {
   plateId: string;

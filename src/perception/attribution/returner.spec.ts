@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseStoreDefinition } from '../../protocol/store.js';
 import type { Visit } from '../../store/visit.js';
+import { shelfPlate as plate } from '../../testing/shelfStream.js';
 import { explainChange } from '../weight/hypotheses.js';
 import { buildShelfLayout } from '../weight/layout.js';
 import type { MeasuredShelfChange } from '../weight/shelfEvents.js';
@@ -19,11 +20,6 @@ const visit = (visitId: string, skus: string[]): Visit => ({
   reviewed: false,
 });
 
-const plate = (id: string, x: number) => ({
-  id,
-  box: { min: [x, 1, 1], max: [x + 0.3, 1.4, 1.3] },
-  facing: [0, -1, 0],
-});
 // Two waters of one weight on their own plates, and soap between them where one is put back.
 const layout = buildShelfLayout(
   parseStoreDefinition({
