@@ -39,6 +39,26 @@ const EXIT_REACH_M = 3;
 const ADULT_MEAN_M = 1.72;
 const ADULT_SPREAD_M = 0.09;
 
+/**
+ * Of a visit's people still inside that `eligible` allows, the one whose stature is nearest the
+ * track's (miss in m; null when either stature is unknown, which rules nobody out but ranks after
+ * any known fit); ties go to the first.
+ */
+function likeliestPerson(
+  people: ReadonlyMap<string, Person>,
+  track: TrackView,
+  eligible: (key: string, p: Person) => boolean,
+): { key: string; person: Person; miss: number | null } | undefined {
+  const h = track.stature ?? track.recentStature;
+  let best: { key: string; person: Person; miss: number | null } | undefined;
+  for (const [key, person] of people) {
+    if (person.left || !eligible(key, person)) continue;
+    const miss = h === null || Number.isNaN(person.stature) ? null : Math.abs(person.stature - h);
+    if (!best || (miss !== null && (best.miss === null || miss < best.miss))) best = { key, person, miss };
+  }
+  return best;
+}
+
 /** Relative density of an adult stature h (1 at the mean). */
 function adultDensity(h: number): number {
   return Math.exp(-0.5 * ((h - ADULT_MEAN_M) / ADULT_SPREAD_M) ** 2);
@@ -262,15 +282,8 @@ export class TrackIdentity {
       return;
     }
     const followed = new Set(live.filter((t) => this.sessions.get(t.id) === visitId).map((t) => t.id));
-    const h = track.stature ?? track.recentStature;
-    let best: Person | undefined;
-    let bestMiss = Infinity;
-    for (const [key, p] of people) {
-      if (p.left || followed.has(key)) continue;
-      const miss = h === null || Number.isNaN(p.stature) ? 1 : Math.abs(p.stature - h);
-      if (miss < bestMiss) [best, bestMiss] = [p, miss];
-    }
-    if (best) best.left = true;
+    const best = likeliestPerson(people, track, (key) => !followed.has(key));
+    if (best) best.person.left = true;
   }
 
   /**
@@ -464,23 +477,17 @@ export class TrackIdentity {
   private adopt(visitId: string, track: TrackView): void {
     const people = this.people.get(visitId);
     if (!people || people.has(track.id)) return;
-    const h = track.stature ?? track.recentStature;
-    let best: string | undefined;
-    let bestMiss = Infinity;
-    for (const [key, p] of people) {
+    const best = likeliestPerson(people, track, (key, p) => {
       // A person measured well at the entry keeps their stature; one seen too little learns it anew.
-      if (p.left || p.samples >= FREEZE_AFTER_SAMPLES) continue;
+      if (p.samples >= FREEZE_AFTER_SAMPLES) return false;
       const live = this.current.get(key);
-      if (live && live.lastSeenAt >= track.bornAt) continue; // followed by another track
-      // A stature not known on either side rules nobody out, but any that fits comes first.
-      const miss = h === null || Number.isNaN(p.stature) ? null : Math.abs(p.stature - h);
-      if (miss !== null ? miss < bestMiss : best === undefined) [best, bestMiss] = [key, miss ?? Infinity];
-    }
+      return !live || live.lastSeenAt < track.bornAt; // not followed by another track
+    });
     // Bones that do not fit say it is someone else of the group (whose track the tracker swapped):
     // handing it this person would make it look swapped with another visit's.
-    if (best === undefined || (Number.isFinite(bestMiss) && bestMiss > 2 * this.opts.statureSigmaM)) return;
-    this.handOver(visitId, best, track.id);
-    this.continued.add(best);
+    if (!best || (best.miss !== null && best.miss > 2 * this.opts.statureSigmaM)) return;
+    this.handOver(visitId, best.key, track.id);
+    this.continued.add(best.key);
   }
 
   /**
