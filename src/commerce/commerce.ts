@@ -176,16 +176,27 @@ export function createCommerce(deps: CommerceDeps) {
 
   /** Adds a tokenized card (the gateway's token; no card number ever reaches us). */
   async function addPaymentMethod(accountId: string, gatewayToken: string): Promise<PaymentMethod> {
-    await requireAccount(accountId);
+    const account = await requireAccount(accountId);
     const existing = await repo.paymentMethodByToken(gatewayToken);
     if (existing) {
       if (existing.accountId !== accountId)
         throw new WalkoutError('WO_CONFLICT', 'gatewayToken: already on another account');
       return existing;
     }
-    let card;
+    // One gateway customer per account: a second card joins the customer of the first.
+    const customer =
+      (await repo.paymentMethods(account.id)).find((m) => m.gatewayCustomer)?.gatewayCustomer ?? null;
+    let saved;
     try {
-      card = await withTimeout(gatewayTimeoutMs, () => gateway.describeMethod(gatewayToken));
+      saved = await withTimeout(gatewayTimeoutMs, () =>
+        gateway.saveMethod({
+          paymentMethod: gatewayToken,
+          customer,
+          email: account.email,
+          reference: account.id,
+          idempotencyKey: `method:${account.id}:${gatewayToken}`,
+        }),
+      );
     } catch (e) {
       if (e instanceof GatewayError)
         throw new WalkoutError('WO_PAYMENT_FAILED', `gatewayToken: ${e.message}`);
@@ -195,7 +206,9 @@ export function createCommerce(deps: CommerceDeps) {
       id: `pm_${randomId(9)}`,
       accountId,
       gatewayToken,
-      ...card,
+      gatewayCustomer: saved.customer,
+      brand: saved.brand,
+      last4: saved.last4,
       createdAt: clock.now(),
     };
     await repo.insertPaymentMethod(method);
@@ -554,6 +567,7 @@ export function createCommerce(deps: CommerceDeps) {
           amount: visit.holdAmount,
           currency: visit.currency,
           paymentMethod: method.gatewayToken,
+          customer: method.gatewayCustomer,
           reference: visitId,
           idempotencyKey: `hold:${visitId}`,
         }),
@@ -610,6 +624,7 @@ export function createCommerce(deps: CommerceDeps) {
           op: 'charge',
           key: `charge:${visitId}:0`,
           paymentMethod: method.gatewayToken,
+          customer: method.gatewayCustomer,
           amount: total,
           currency: issued.currency,
           reference: visitId,
@@ -664,6 +679,7 @@ export function createCommerce(deps: CommerceDeps) {
         op: 'charge',
         key: `charge:${visitId}:${round}`,
         paymentMethod: method.gatewayToken,
+        customer: method.gatewayCustomer,
         amount: visit.dueAmount,
         currency: visit.currency,
         reference: visitId,
@@ -732,6 +748,7 @@ export function createCommerce(deps: CommerceDeps) {
             amount: attempt.amount,
             currency: attempt.currency,
             paymentMethod: attempt.paymentMethod,
+            customer: attempt.customer,
             reference: attempt.reference,
             idempotencyKey: attempt.key,
           }),
@@ -858,6 +875,7 @@ export function createCommerce(deps: CommerceDeps) {
           amount: delta,
           currency: issued.currency,
           paymentMethod: method.gatewayToken,
+          customer: method.gatewayCustomer,
           reference: visitId,
           idempotencyKey: `charge:${visitId}:v${version}`,
         }),

@@ -20,6 +20,8 @@ export interface PaymentMethod {
   id: string;
   accountId: string;
   gatewayToken: string;
+  /** The gateway's customer the card is attached to (Stripe needs it with every payment); null on the test gateway. */
+  gatewayCustomer: string | null;
   brand: string;
   last4: string;
   createdAt: number;
@@ -93,7 +95,15 @@ export interface CommerceVisit {
 /** A gateway call that may move money, with its idempotency key. */
 export type PaymentAttempt =
   | { op: 'capture'; key: string; holdId: string; amount: number }
-  | { op: 'charge'; key: string; paymentMethod: string; amount: number; currency: string; reference: string };
+  | {
+      op: 'charge';
+      key: string;
+      paymentMethod: string;
+      customer: string | null;
+      amount: number;
+      currency: string;
+      reference: string;
+    };
 
 /** The facts of a ReceiptIssued event that the money side keeps. */
 export interface IssuedVisit {

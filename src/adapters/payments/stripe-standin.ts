@@ -6,8 +6,11 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
  * form-encoded requests, PaymentIntents with manual capture, cancel, refunds, payment method
  * lookup, `Idempotency-Key` replay (same key and body → same answer with `Idempotent-Replayed`;
  * same key, other body → 400 idempotency_error), card declines as 402 card errors, scripted 500s.
- * Test payment methods: pm_card_visa, pm_card_mastercard, pm_card_chargeDeclined,
- * pm_card_chargeDeclinedInsufficientFunds.
+ * Customers and attaching a payment method to one are there too, with live mode's rule that a
+ * payment method not attached to a customer pays once only (Stripe's test mode clones its `pm_card_*`
+ * ids on each use and would hide a missing attachment). Test payment methods: pm_card_visa,
+ * pm_card_mastercard, pm_card_chargeDeclined, pm_card_chargeDeclinedInsufficientFunds; a suffix
+ * (`pm_card_visa_ana`) makes a distinct card of the same kind.
  */
 interface Intent {
   id: string;
@@ -21,6 +24,7 @@ interface Intent {
   status: 'requires_capture' | 'succeeded' | 'canceled';
   metadata: Record<string, string>;
   refunded: number;
+  customer: string | null;
 }
 
 const METHODS: Record<string, { brand: string; last4: string; decline?: string }> = {
@@ -31,6 +35,11 @@ const METHODS: Record<string, { brand: string; last4: string; decline?: string }
 };
 
 /** Parses Stripe's form encoding (`a=1&metadata[k]=v&list[0]=x`) into a flat map of top-level fields and nested maps. */
+function methodOf(id: string) {
+  const m = /^(pm_card_[A-Za-z]+)(?:_[A-Za-z0-9]{1,40})?$/.exec(id);
+  return m ? METHODS[m[1]!] : undefined;
+}
+
 export function parseStripeForm(body: string): Record<string, string | Record<string, string>> {
   const out: Record<string, string | Record<string, string>> = {};
   for (const [k, v] of new URLSearchParams(body)) {
@@ -49,6 +58,9 @@ export interface StripeStandIn {
   app: FastifyInstance;
   port: number;
   intents: Map<string, Intent>;
+  /** Customers by id, and the customer each attached payment method belongs to. */
+  customers: Map<string, { id: string; email: string | null; metadata: Record<string, string> }>;
+  attached: Map<string, string>;
   /** Requests received, replays included (method, path, idempotency key, replayed?). */
   requests: { method: string; path: string; key: string | undefined; replayed: boolean }[];
   /** The next `n` requests answer 500 before doing anything. */
@@ -64,6 +76,10 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
     string,
     { id: string; object: 'refund'; amount: number; payment_intent: string; status: 'succeeded' }
   >();
+  const customers: StripeStandIn['customers'] = new Map();
+  const attached = new Map<string, string>();
+  // Payment methods that paid once without a customer: live Stripe refuses them after that.
+  const spent = new Set<string>();
   const idem = new Map<string, { fingerprint: string; status: number; body: unknown }>();
   const requests: StripeStandIn['requests'] = [];
   let failures = 0;
@@ -139,7 +155,7 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
 
   app.get('/v1/payment_methods/:id', async (req, reply) => {
     const id = (req.params as { id: string }).id;
-    const m = METHODS[id];
+    const m = methodOf(id);
     if (!m)
       return reply.code(404).send({
         error: {
@@ -153,8 +169,63 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
       object: 'payment_method',
       type: 'card',
       card: { brand: m.brand, last4: m.last4, exp_month: 12, exp_year: 2034 },
+      customer: attached.get(id) ?? null,
     };
   });
+
+  app.post(
+    '/v1/customers',
+    idempotent((_p, b) => {
+      const c = {
+        id: nextId('cus'),
+        email: typeof b.email === 'string' ? b.email : null,
+        metadata: typeof b.metadata === 'object' ? b.metadata : {},
+      };
+      customers.set(c.id, c);
+      return { status: 200, body: { ...c, object: 'customer' } };
+    }),
+  );
+
+  app.post(
+    '/v1/payment_methods/:id/attach',
+    idempotent((p, b) => {
+      const m = methodOf(p.id!);
+      if (!m)
+        return error(404, {
+          type: 'invalid_request_error',
+          code: 'resource_missing',
+          message: `No such PaymentMethod: '${p.id}'`,
+        });
+      const customer = typeof b.customer === 'string' ? b.customer : '';
+      if (!customers.has(customer))
+        return error(400, {
+          type: 'invalid_request_error',
+          code: 'resource_missing',
+          param: 'customer',
+          message: `No such customer: '${customer}'`,
+        });
+      const prior = attached.get(p.id!);
+      if ((prior && prior !== customer) || spent.has(p.id!))
+        return error(400, {
+          type: 'invalid_request_error',
+          code: 'payment_method_unexpected_state',
+          message: prior
+            ? 'The payment method you provided has already been attached to a customer.'
+            : 'This PaymentMethod was previously used without being attached to a Customer and may not be attached now.',
+        });
+      attached.set(p.id!, customer);
+      return {
+        status: 200,
+        body: {
+          id: p.id,
+          object: 'payment_method',
+          type: 'card',
+          customer,
+          card: { brand: m.brand, last4: m.last4 },
+        },
+      };
+    }),
+  );
 
   app.post(
     '/v1/payment_intents',
@@ -173,13 +244,32 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
           message: 'Missing required param: currency.',
         });
       const pmId = String(b.payment_method ?? '');
-      const pm = METHODS[pmId];
+      const pm = methodOf(pmId);
       if (!pm)
         return error(400, {
           type: 'invalid_request_error',
           code: 'resource_missing',
           param: 'payment_method',
           message: `No such PaymentMethod: '${pmId}'`,
+        });
+      const owner = attached.get(pmId) ?? null;
+      const customer = typeof b.customer === 'string' ? b.customer : null;
+      if (owner !== customer)
+        return error(400, {
+          type: 'invalid_request_error',
+          code: 'payment_method_unexpected_state',
+          param: 'customer',
+          message: owner
+            ? `The provided PaymentMethod belongs to a Customer (${owner}); pass that customer with it.`
+            : `The provided PaymentMethod is not attached to the Customer '${customer}'.`,
+        });
+      if (!owner && spent.has(pmId))
+        return error(400, {
+          type: 'invalid_request_error',
+          code: 'payment_method_unexpected_state',
+          param: 'payment_method',
+          message:
+            'The provided PaymentMethod was previously used with a PaymentIntent without Customer attachment. It may not be used again. To use a PaymentMethod multiple times, you must attach it to a Customer first.',
         });
       const manual = b.capture_method === 'manual';
       if (pm.decline) {
@@ -202,8 +292,10 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
         status: manual ? 'requires_capture' : 'succeeded',
         metadata: typeof b.metadata === 'object' ? b.metadata : {},
         refunded: 0,
+        customer,
       };
       intents.set(pi.id, pi);
+      if (!owner) spent.add(pmId);
       return { status: 200, body: view(pi) };
     }),
   );
@@ -293,6 +385,8 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
     app,
     port,
     intents,
+    customers,
+    attached,
     requests,
     failNext: (n) => void (failures += n),
     close: () => app.close(),

@@ -6,6 +6,7 @@ import { parseStripeForm, startStripeStandIn, type StripeStandIn } from './strip
 
 let standIn: StripeStandIn;
 let stripe: StripeGateway;
+let customer: string;
 
 beforeAll(async () => {
   standIn = await startStripeStandIn();
@@ -16,11 +17,29 @@ beforeAll(async () => {
     protocol: 'http',
     timeoutMs: 2_000,
   });
+  ({ customer } = (await save('pm_card_visa', null, 'acc_1')) as { customer: string });
 });
 afterAll(() => standIn.close());
 
+const save = (pm: string, cus: string | null, account: string) =>
+  stripe.saveMethod({
+    paymentMethod: pm,
+    customer: cus,
+    email: `${account}@example.com`,
+    reference: account,
+    idempotencyKey: `method:${account}:${pm}`,
+  });
+
+/** A hold on the saved visa; a declining card goes unsaved (Stripe declines it when attached too). */
 const hold = (key: string, amount = 5_000, pm = 'pm_card_visa') =>
-  stripe.hold({ amount, currency: 'USD', paymentMethod: pm, reference: key, idempotencyKey: `hold:${key}` });
+  stripe.hold({
+    amount,
+    currency: 'USD',
+    paymentMethod: pm,
+    customer: pm === 'pm_card_visa' ? customer : null,
+    reference: key,
+    idempotencyKey: `hold:${key}`,
+  });
 
 describe('the Stripe adapter against the stand-in', () => {
   it('holds at entry, captures the exact total at exit, and refunds part of it', async () => {
@@ -72,12 +91,61 @@ describe('the Stripe adapter against the stand-in', () => {
     expect((await hold('v5')).holdId).toMatch(/^pi_/);
   });
 
-  it('describes a tokenized card without ever seeing its number', async () => {
-    expect(await stripe.describeMethod('pm_card_mastercard')).toEqual({ brand: 'mastercard', last4: '4444' });
-    await expect(stripe.describeMethod('pm_nope')).rejects.toMatchObject({
+  it("saves a tokenized card on the account's customer without ever seeing its number", async () => {
+    expect(standIn.customers.get(customer)).toMatchObject({
+      email: 'acc_1@example.com',
+      metadata: { account: 'acc_1' },
+    });
+    expect(standIn.attached.get('pm_card_visa')).toBe(customer);
+    // The account's second card joins the same customer; saving again changes nothing.
+    expect(await save('pm_card_mastercard', customer, 'acc_1')).toEqual({
+      brand: 'mastercard',
+      last4: '4444',
+      customer,
+    });
+    expect(await save('pm_card_mastercard', customer, 'acc_1')).toMatchObject({ customer });
+    expect(standIn.customers.size).toBe(1);
+    // A card saved on another account's customer is refused.
+    await expect(save('pm_card_visa', null, 'acc_2')).rejects.toMatchObject({
+      failure: 'invalid',
+      code: 'payment_method_attached',
+    });
+    await expect(save('pm_nope', null, 'acc_3')).rejects.toMatchObject({
       failure: 'invalid',
       code: 'resource_missing',
     });
+  });
+
+  it('charges a saved card visit after visit, where an unsaved card pays once only', async () => {
+    for (const v of ['r1', 'r2', 'r3']) {
+      const { holdId } = await hold(v);
+      await stripe.capture({ holdId, amount: 100, idempotencyKey: `capture:${v}` });
+    }
+    const once = (key: string) =>
+      stripe.charge({
+        amount: 100,
+        currency: 'USD',
+        paymentMethod: 'pm_card_visa_unsaved',
+        customer: null,
+        reference: key,
+        idempotencyKey: `charge:${key}`,
+      });
+    expect((await once('u1')).amount).toBe(100);
+    await expect(once('u2')).rejects.toMatchObject({
+      failure: 'invalid',
+      code: 'payment_method_unexpected_state',
+    });
+    // A saved card sent without its customer is refused too, as Stripe does.
+    await expect(
+      stripe.hold({
+        amount: 100,
+        currency: 'USD',
+        paymentMethod: 'pm_card_visa',
+        customer: null,
+        reference: 'r4',
+        idempotencyKey: 'hold:r4',
+      }),
+    ).rejects.toMatchObject({ failure: 'invalid' });
   });
 
   it('times out against a server that does not answer', async () => {
@@ -88,7 +156,15 @@ describe('the Stripe adapter against the stand-in', () => {
       protocol: 'http',
       timeoutMs: 300,
     });
-    await expect(silent.describeMethod('pm_card_visa')).rejects.toMatchObject({ retryable: true });
+    await expect(
+      silent.saveMethod({
+        paymentMethod: 'pm_card_visa',
+        customer: null,
+        email: 'x@example.com',
+        reference: 'acc_x',
+        idempotencyKey: 'method:x',
+      }),
+    ).rejects.toMatchObject({ retryable: true });
   });
 });
 

@@ -1,9 +1,10 @@
 import Stripe from 'stripe';
 import {
   GatewayError,
-  type CardDetails,
   type HoldRequest,
   type PaymentGateway,
+  type SavedMethod,
+  type SaveMethodRequest,
 } from '../../commerce/payments/gateway.js';
 
 export interface StripeGatewayOptions {
@@ -70,11 +71,37 @@ export class StripeGateway implements PaymentGateway {
     });
   }
 
-  describeMethod(paymentMethod: string): Promise<CardDetails> {
+  /**
+   * A card token from Stripe.js can pay once; attached to a customer it can pay every visit. The
+   * account's first card creates its customer (one per account: the key is the account's), later
+   * cards join it, so a retry after a crash finds the same customer instead of making a second one.
+   */
+  saveMethod(req: SaveMethodRequest): Promise<SavedMethod> {
     return call(async () => {
-      const pm = await this.stripe.paymentMethods.retrieve(paymentMethod);
-      if (!pm.card) throw new GatewayError('invalid', 'not_a_card', `${paymentMethod} is not a card`);
-      return { brand: pm.card.brand, last4: pm.card.last4 };
+      const pm = await this.stripe.paymentMethods.retrieve(req.paymentMethod);
+      if (!pm.card) throw new GatewayError('invalid', 'not_a_card', `${req.paymentMethod} is not a card`);
+      const held = typeof pm.customer === 'string' ? pm.customer : (pm.customer?.id ?? null);
+      let customer = req.customer;
+      if (held && held !== customer)
+        throw new GatewayError(
+          'invalid',
+          'payment_method_attached',
+          `${req.paymentMethod} belongs to another Stripe customer`,
+        );
+      if (!customer) {
+        const c = await this.stripe.customers.create(
+          { email: req.email, metadata: { account: req.reference } },
+          { idempotencyKey: `customer:${req.reference}` },
+        );
+        customer = c.id;
+      }
+      if (!held)
+        await this.stripe.paymentMethods.attach(
+          req.paymentMethod,
+          { customer },
+          { idempotencyKey: req.idempotencyKey },
+        );
+      return { brand: pm.card.brand, last4: pm.card.last4, customer };
     });
   }
 
@@ -85,6 +112,7 @@ export class StripeGateway implements PaymentGateway {
           amount: req.amount,
           currency: req.currency.toLowerCase(),
           payment_method: req.paymentMethod,
+          ...(req.customer ? { customer: req.customer } : {}),
           automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
           capture_method: 'manual',
           confirm: true,
@@ -128,6 +156,7 @@ export class StripeGateway implements PaymentGateway {
           amount: req.amount,
           currency: req.currency.toLowerCase(),
           payment_method: req.paymentMethod,
+          ...(req.customer ? { customer: req.customer } : {}),
           automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
           confirm: true,
           metadata: { reference: req.reference },

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { TestGateway } from './test-gateway.js';
 
 const hold = (gw: TestGateway, key: string, amount = 5_000, pm = 'tok_visa') =>
-  gw.hold({ amount, currency: 'USD', paymentMethod: pm, reference: 'v1', idempotencyKey: key });
+  gw.hold({
+    amount,
+    currency: 'USD',
+    paymentMethod: pm,
+    customer: null,
+    reference: 'v1',
+    idempotencyKey: key,
+  });
 
 describe('the test gateway', () => {
   it('answers a repeated key with the first answer, and refuses the key with other parameters', async () => {

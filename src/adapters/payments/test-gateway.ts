@@ -4,6 +4,8 @@ import {
   type CardDetails,
   type HoldRequest,
   type PaymentGateway,
+  type SavedMethod,
+  type SaveMethodRequest,
 } from '../../commerce/payments/gateway.js';
 
 /**
@@ -71,12 +73,13 @@ export class TestGateway implements PaymentGateway {
     this.script.failures!.push({ op, kind, count });
   }
 
-  async describeMethod(paymentMethod: string): Promise<CardDetails> {
-    await this.delay('describe');
-    const card = cardOf(paymentMethod);
+  /** Its tokens are reusable as they are, so saving a card only checks it (no customers). */
+  async saveMethod(req: SaveMethodRequest): Promise<SavedMethod> {
+    await this.delay('save');
+    const card = cardOf(req.paymentMethod);
     if (!card)
-      throw new GatewayError('invalid', 'resource_missing', `no such payment method: ${paymentMethod}`);
-    return { brand: card.brand, last4: card.last4 };
+      throw new GatewayError('invalid', 'resource_missing', `no such payment method: ${req.paymentMethod}`);
+    return { brand: card.brand, last4: card.last4, customer: null };
   }
 
   hold(req: HoldRequest): Promise<{ holdId: string }> {

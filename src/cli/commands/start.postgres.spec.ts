@@ -132,6 +132,7 @@ describe.skipIf(!available)('walkout start on PostgreSQL', () => {
       '2026_11_25_commerce_001_init',
       '2026_12_02_commerce_002_entry_checks',
       '2026_12_03_commerce_003_last_payment',
+      '2026_12_04_commerce_004_gateway_customer',
     ]);
     expect(await rows(`select email from "${schema}_commerce".commerce_accounts`)).toEqual([
       { email: 'ana@example.com' },

@@ -150,7 +150,7 @@ async function until<T>(
 const json = async (res: Response) => (await res.json()) as Record<string, unknown>;
 
 describe('the shopper journey', () => {
-  it('signs up, adds a card, enters by QR, takes, leaves, gets the receipt everywhere, disputes a line and gets a refund', async () => {
+  it('signs up, adds a card, enters by QR, takes, leaves, gets the receipt everywhere, disputes a line, gets a refund and comes back', async () => {
     // Sign up and add a card (a Stripe PaymentMethod token: no card number reaches Walkout).
     const signUp = await fetch(`${base}/accounts`, {
       method: 'POST',
@@ -284,6 +284,41 @@ describe('the shopper journey', () => {
         reviewed: false,
       },
     ]);
+
+    // They come back with the same card: Stripe charges a card token more than once only when it
+    // is attached to a customer, which adding the card did.
+    const qr2 = await json(
+      await fetch(`${base}/me/entry-tokens`, { method: 'POST', headers: authed, body: '{}' }),
+    );
+    const token2 = String(qr2.token);
+    expect(
+      (
+        await fetch(`${base}/gate/admit`, {
+          method: 'POST',
+          headers: gate,
+          body: JSON.stringify({ token: token2 }),
+        })
+      ).status,
+    ).toBe(200);
+    const t1 = Date.now();
+    await commerce.onVisitEvent(entered('visit-e2e-2', token2, t1, 'qr'));
+    const hold2 = await until('the second hold', () =>
+      [...stripe.intents.values()].find((pi) => pi.metadata.reference === 'visit-e2e-2'),
+    );
+    expect(hold2.customer).toBe(hold.customer);
+    expect(hold2.customer).toMatch(/^cus_/);
+    await commerce.onVisitEvent(
+      receiptIssued('visit-e2e-2', token2, t1, Date.now(), [
+        { sku: 'fiji-500', quantity: 1, unitPrice: 249 },
+      ]),
+    );
+    const [, , third] = await feed.waitFor(3);
+    expect(third!.receipt).toMatchObject({
+      visitId: 'visit-e2e-2',
+      payment: { status: 'captured', method: { last4: '4242' } },
+    });
+    expect(stripe.intents.get(hold2.id)).toMatchObject({ status: 'succeeded' });
+
     expect(hooks.rejected).toBe(0);
     feed.close();
     console.log(`journey: exit → live receipt ${liveLatencyMs} ms`);

@@ -28,10 +28,28 @@ export interface CardDetails {
   last4: string;
 }
 
+/** A card kept for later visits: what may be shown of it and the gateway's customer holding it. */
+export interface SavedMethod extends CardDetails {
+  /** The gateway's customer the card is attached to (Stripe's `cus_…`); null where the gateway has none. */
+  customer: string | null;
+}
+
+export interface SaveMethodRequest {
+  paymentMethod: string;
+  /** The account's customer on the gateway, from a card saved before; null for the first card. */
+  customer: string | null;
+  email: string;
+  /** Our account id, stored on the gateway side. */
+  reference: string;
+  idempotencyKey: string;
+}
+
 export interface HoldRequest {
   amount: number;
   currency: string;
   paymentMethod: string;
+  /** The customer the payment method is attached to (required by Stripe for a saved card). */
+  customer: string | null;
   /** Our reference (the visit id), stored on the gateway side for reconciliation. */
   reference: string;
   idempotencyKey: string;
@@ -39,8 +57,11 @@ export interface HoldRequest {
 
 export interface PaymentGateway {
   readonly name: string;
-  /** Checks a tokenized payment method and returns what may be shown of it. */
-  describeMethod(paymentMethod: string): Promise<CardDetails>;
+  /**
+   * Checks a tokenized payment method and keeps it for later visits (on Stripe a card token is
+   * single-use until it is attached to a customer); returns what may be shown of it.
+   */
+  saveMethod(req: SaveMethodRequest): Promise<SavedMethod>;
   /** Places a pre-authorization hold; returns the hold's id. */
   hold(req: HoldRequest): Promise<{ holdId: string }>;
   /** Captures `amount` (≤ the hold) of a hold. */

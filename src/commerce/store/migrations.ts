@@ -181,4 +181,13 @@ export const commerceMigrations: Record<string, Migration> = {
       await db.schema.alterTable('commerce_visits').dropColumn('last_payment').execute();
     },
   },
+  // Stripe charges a saved card only with the customer it is attached to.
+  '2026_12_04_commerce_004_gateway_customer': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('commerce_payment_methods').addColumn('gateway_customer', 'text').execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('commerce_payment_methods').dropColumn('gateway_customer').execute();
+    },
+  },
 };

@@ -25,6 +25,7 @@ export interface CommerceTables {
     id: string;
     account_id: string;
     gateway_token: string;
+    gateway_customer: string | null;
     brand: string;
     last4: string;
     created_at: number;
@@ -149,10 +150,16 @@ const toMethod = (r: Selectable<CommerceTables['commerce_payment_methods']>): Pa
   id: r.id,
   accountId: r.account_id,
   gatewayToken: r.gateway_token,
+  gatewayCustomer: r.gateway_customer,
   brand: r.brand,
   last4: r.last4,
   createdAt: n(r.created_at),
 });
+/** Charges stored before cards had gateway customers carry none: replayed without one, as first sent. */
+const toAttempt = (json: string): PaymentAttempt => {
+  const a = JSON.parse(json) as PaymentAttempt;
+  return a.op === 'charge' ? { ...a, customer: a.customer ?? null } : a;
+};
 const toVisit = (r: Selectable<CommerceTables['commerce_visits']>): CommerceVisit => ({
   visitId: r.visit_id,
   accountId: r.account_id,
@@ -168,7 +175,7 @@ const toVisit = (r: Selectable<CommerceTables['commerce_visits']>): CommerceVisi
   chargedAmount: n(r.charged_amount),
   dueAmount: n(r.due_amount),
   settleRound: n(r.settle_round),
-  lastPayment: r.last_payment === null ? null : (JSON.parse(r.last_payment) as PaymentAttempt),
+  lastPayment: r.last_payment === null ? null : toAttempt(r.last_payment),
   currency: r.currency,
   issued: r.issued === null ? null : (JSON.parse(r.issued) as IssuedVisit),
 });
@@ -247,6 +254,7 @@ export function createCommerceRepo(db: CommerceDb) {
           id: m.id,
           account_id: m.accountId,
           gateway_token: m.gatewayToken,
+          gateway_customer: m.gatewayCustomer,
           brand: m.brand,
           last4: m.last4,
           created_at: ms(m.createdAt),
