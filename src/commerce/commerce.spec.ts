@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TestGateway } from '../adapters/payments/test-gateway.js';
+import { TestGateway, type TestGatewayScript } from '../adapters/payments/test-gateway.js';
 import { startWebhookReceiver } from '../adapters/webhooks/receiver.js';
 import { httpWebhookSender } from '../adapters/webhooks/webhooks.js';
 import { createCommerce, type Commerce } from './commerce.js';
@@ -19,10 +19,13 @@ let mails: MailMessage[];
 let live: Receipt[];
 let hub: LiveReceipts;
 
-async function build(limit = 2_000) {
+async function build(
+  limit = 2_000,
+  opts: { gatewayTimeoutMs?: number; gatewayScript?: TestGatewayScript } = {},
+) {
   if (db) await db.destroy();
   db = await openCommerceSqlite();
-  gateway = new TestGateway();
+  gateway = new TestGateway(':memory:', opts.gatewayScript);
   clock = manualClock();
   mails = [];
   live = [];
@@ -41,6 +44,7 @@ async function build(limit = 2_000) {
     disputePolicy: { autoRefundLimitPerMonth: limit },
     backoff: { baseMs: 100, maxMs: 1_000, maxAttempts: 3 },
     onEnqueued: () => undefined,
+    ...(opts.gatewayTimeoutMs !== undefined ? { gatewayTimeoutMs: opts.gatewayTimeoutMs } : {}),
     randomId: (bytes) => `id${String(++seq).padStart(Math.max(1, Math.ceil((bytes * 4) / 3) - 2), '0')}`,
   });
 }
@@ -57,6 +61,16 @@ function intents(reference: string): [string, string][] {
   return intentsOf(reference)
     .map((i): [string, string] => [i.id.replace(/[-_]?\d.*$/, ''), i.status])
     .sort((x, y) => (x[0] < y[0] ? -1 : 1));
+}
+
+/** A visit's receipt versions as [reason, net, payment status, payment amount]. */
+async function versions(visitId: string): Promise<[string, number, string, number][]> {
+  return (await commerce.receiptHistory(visitId)).map((r) => [
+    r.reason,
+    r.net,
+    r.payment.status,
+    r.payment.amount,
+  ]);
 }
 
 function intentsOf(reference: string): { id: string; status: string }[] {
@@ -218,6 +232,50 @@ describe('commerce', () => {
       expect(gateway.capturedByReference().get('v4')).toEqual({ charges: 1, amount: 249 });
       expect(mails).toHaveLength(1);
     });
+
+    it('when the capture at exit answers only after the commerce stopped waiting, then it counts as a timeout, is retried with the same key and charges once', async () => {
+      // The first capture takes 150 ms at the gateway; the commerce waits 40 ms for an answer.
+      let slow = 1;
+      await build(2_000, {
+        gatewayTimeoutMs: 40,
+        gatewayScript: { delayMs: (op) => (op === 'capture' && slow-- > 0 ? 150 : 0) },
+      });
+      const a = await shopper();
+      const keys: string[] = [];
+      const capture = gateway.capture.bind(gateway);
+      gateway.capture = (req) => {
+        keys.push(req.idempotencyKey);
+        return capture(req);
+      };
+      await commerce.onVisitEvent(entered('v4t', 'tok_visa', clock.now(), 'card'));
+      await settleAll();
+      await commerce.onVisitEvent(
+        receiptIssued('v4t', 'tok_visa', clock.now(), clock.now() + 1_000, [
+          { sku: 'fiji-500', quantity: 2, unitPrice: 249 },
+        ]),
+      );
+      expect(await commerce.drainOutbox()).toEqual({ done: 0, retried: 1, deferred: 0, dead: 0 });
+      expect(await createCommerceRepo(db).job('settle:v4t:0')).toMatchObject({
+        status: 'pending',
+        attempts: 1,
+        lastError: 'gateway did not answer within 40 ms',
+      });
+      // The slow call goes through at the gateway after the commerce gave up on it.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(gateway.ledger('v4t')).toEqual([expect.objectContaining({ status: 'captured', captured: 498 })]);
+      expect(await commerce.receipts(a.id)).toEqual([]);
+
+      await settleAll();
+      expect(keys).toEqual(['capture:v4t', 'capture:v4t']);
+      expect(gateway.callCount('capture')).toBe(1);
+      expect(gateway.capturedByReference().get('v4t')).toEqual({ charges: 1, amount: 498 });
+      expect((await commerce.receipts(a.id)).map((r) => [r.id, r.payment.status, r.payment.amount])).toEqual([
+        ['v4t.v1', 'captured', 498],
+      ]);
+      expect(mails).toHaveLength(1);
+      expect(live.map((r) => r.id)).toEqual(['v4t.v1']);
+      expect(await createCommerceRepo(db).jobs({ status: 'dead' })).toEqual([]);
+    });
   });
 
   describe('given the engine revises a receipt after the exit', () => {
@@ -312,6 +370,126 @@ describe('commerce', () => {
         ['hold', 'released'],
       ]);
     });
+
+    /** A visit of two FIJI on a card that holds but declines the capture: the payment is due. */
+    async function declinedCapture(visitId: string, name: string) {
+      const card = `tok_captureDeclined_${name}`;
+      const a = await shopper(`${name}@example.com`, card);
+      await commerce.onVisitEvent(entered(visitId, card, clock.now(), 'card'));
+      await commerce.onVisitEvent(
+        receiptIssued(visitId, card, clock.now(), clock.now() + 1_000, [
+          { sku: 'fiji-500', quantity: 2, unitPrice: 249 },
+        ]),
+      );
+      await settleAll();
+      expect((await commerce.account(a.id)).status).toBe('payment_due');
+      expect(intents(visitId)).toEqual([['hold', 'held']]);
+      return { a, card };
+    }
+
+    it('when every line is disputed while the payment is due, then the hold is released, nothing is charged and the gate admits them again', async () => {
+      const { a, card } = await declinedCapture('v5d', 'fa');
+      await commerce.disputeLine(a.id, 'v5d', { sku: 'fiji-500', kind: 'not-taken' });
+      await settleAll();
+      expect((await commerce.account(a.id)).status).toBe('good');
+      expect(intents('v5d')).toEqual([['hold', 'released']]);
+      expect(gateway.callCount('charge')).toBe(0);
+      expect((await commerce.receiptHistory('v5d')).at(-1)).toMatchObject({
+        reason: 'settled',
+        net: 0,
+        payment: { status: 'settled', amount: 0 },
+      });
+      expect(await commerce.admitToken(card, clock.now(), 'card')).toMatchObject({ ok: true });
+    });
+
+    it('when a review drops every line while the payment is due, then nothing is owed, the hold is released and the gate admits them again', async () => {
+      const { a, card } = await declinedCapture('v5e', 'gu');
+      await commerce.onVisitEvent(
+        receiptIssued('v5e', card, clock.now(), clock.now() + 1_000, [], demoCatalog, 2),
+      );
+      await settleAll();
+      expect((await commerce.account(a.id)).status).toBe('good');
+      expect(intents('v5e')).toEqual([['hold', 'released']]);
+      expect(await versions('v5e')).toEqual([
+        ['issued', 498, 'due', 498],
+        ['revised', 0, 'due', 0],
+        ['settled', 0, 'settled', 0],
+      ]);
+      expect(await commerce.admitToken(card, clock.now(), 'card')).toMatchObject({ ok: true });
+    });
+  });
+
+  describe('given a card that declines even the hold', () => {
+    it('when the shopper enters by QR and leaves with items, then the direct charge is declined, the payment is due and the gate refuses them until a new card settles it, charged once', async () => {
+      const a = await shopper('eve@example.com', 'tok_chargeDeclined_eve');
+      const repo = createCommerceRepo(db);
+      const { token } = await commerce.issueEntryToken(a.id);
+      expect(await commerce.admitToken(token, clock.now())).toMatchObject({ ok: true, accountId: a.id });
+      const t0 = clock.now();
+      expect(await commerce.onVisitEvent(entered('h1', token, t0))).toBe('handled');
+      await settleAll();
+      // The hold was declined, but the visit goes on.
+      expect(await repo.visit('h1')).toMatchObject({ holdStatus: 'declined', paymentStatus: 'open' });
+      await commerce.onVisitEvent(
+        receiptIssued('h1', token, t0, t0 + 60_000, [
+          { sku: 'choc-bar', quantity: 1, unitPrice: 300 },
+          { sku: 'fiji-500', quantity: 2, unitPrice: 249 },
+        ]),
+      );
+      await settleAll();
+      const calls = () =>
+        gateway.db.prepare('SELECT key, ok FROM gw_calls WHERE key LIKE ? ORDER BY key').all('%:h1%');
+      // At exit the store tried a direct charge of the total, which the card declined too.
+      expect(calls()).toEqual([
+        { key: 'charge:h1:0', ok: 0 },
+        { key: 'hold:h1', ok: 0 },
+      ]);
+      expect(gateway.ledger('h1')).toEqual([]);
+      expect(await repo.visit('h1')).toMatchObject({ paymentStatus: 'due', dueAmount: 828 });
+      expect((await commerce.account(a.id)).status).toBe('payment_due');
+      expect(await commerce.admitToken('tok_chargeDeclined_eve', clock.now(), 'card')).toEqual({
+        ok: false,
+        reason: 'payment-due',
+      });
+      await expect(commerce.issueEntryToken(a.id)).rejects.toThrow(/payment_due/);
+      expect(await commerce.receipts(a.id)).toEqual([
+        expect.objectContaining({
+          id: 'h1.v1',
+          total: 828,
+          payment: expect.objectContaining({ status: 'due', amount: 828, reference: null }),
+        }),
+      ]);
+      expect(mails.map((m) => m.text.split('\n').at(-1))).toEqual(['Payment: due (visa •••• 0002)']);
+      expect(live.map((r) => r.id)).toEqual(['h1.v1']);
+
+      await commerce.addPaymentMethod(a.id, 'tok_visa_eve');
+      expect(await commerce.settleDue(a.id)).toEqual({ queued: 1 });
+      await settleAll();
+      expect((await commerce.account(a.id)).status).toBe('good');
+      expect(gateway.capturedByReference().get('h1')).toEqual({ charges: 1, amount: 828 });
+      expect(calls()).toEqual([
+        { key: 'charge:h1:0', ok: 0 },
+        { key: 'charge:h1:1', ok: 1 },
+        { key: 'hold:h1', ok: 0 },
+      ]);
+      const history = await commerce.receiptHistory('h1');
+      expect(history.map((r) => [r.version, r.reason, r.payment.status, r.payment.amount])).toEqual([
+        [1, 'issued', 'due', 828],
+        [2, 'settled', 'settled', 828],
+      ]);
+      expect(history[1]!.payment.method).toEqual({ brand: 'visa', last4: '4242' });
+      expect(mails).toHaveLength(2);
+      // Nothing is due any more: settling again charges nothing, and the gate lets them in.
+      expect(await commerce.settleDue(a.id)).toEqual({ queued: 0 });
+      await settleAll();
+      expect(gateway.capturedByReference().get('h1')).toEqual({ charges: 1, amount: 828 });
+      const again = await commerce.issueEntryToken(a.id);
+      expect(await commerce.admitToken(again.token, clock.now())).toMatchObject({
+        ok: true,
+        accountId: a.id,
+      });
+      expect(await commerce.admitToken('tok_visa_eve', clock.now(), 'card')).toMatchObject({ ok: true });
+    });
   });
 
   describe('given a capture whose every answer was lost', () => {
@@ -362,6 +540,28 @@ describe('commerce', () => {
         amount: 249,
       });
     });
+
+    it('then disputes that refund every line while it was due give back in full what the replayed capture took', async () => {
+      const a = await lostCapture('v5z', 'ed');
+      // The gateway took the money; the store does not know it.
+      expect(gateway.ledger('v5z')).toEqual([expect.objectContaining({ captured: 498, refunded: 0 })]);
+      expect(await commerce.disputeLine(a.id, 'v5z', { sku: 'fiji-500', kind: 'not-taken' })).toMatchObject({
+        status: 'refunded',
+        amount: 498,
+      });
+      await settleAll();
+      expect(gateway.ledger('v5z')).toEqual([
+        expect.objectContaining({ status: 'captured', captured: 498, refunded: 498 }),
+      ]);
+      expect(gateway.callCount('charge')).toBe(0);
+      expect((await commerce.account(a.id)).status).toBe('good');
+      expect(await createCommerceRepo(db).visitsDue(a.id)).toEqual([]);
+      expect(await versions('v5z')).toEqual([
+        ['issued', 498, 'due', 498],
+        ['refund', 0, 'due', 0],
+        ['settled', 0, 'settled', 0],
+      ]);
+    });
   });
 
   describe('given a receipt with a line the shopper did not take', () => {
@@ -405,6 +605,29 @@ describe('commerce', () => {
       await expect(
         commerce.disputeLine(a.id, 'v6', { sku: 'choc-bar', kind: 'wrong-quantity', quantity: 1 }),
       ).rejects.toThrow(/quantity/);
+    });
+
+    it('when the line is disputed again before its refund went through, then the second dispute is refused and it is refunded once', async () => {
+      const a = await shopper();
+      await visitWith('v6b', 1);
+      const first = await commerce.disputeLine(a.id, 'v6b', { sku: 'choc-bar', kind: 'not-taken' });
+      expect(first.status).toBe('refunded');
+      // The refund job has not run: the receipt still charges the chocolate bar.
+      await expect(commerce.disputeLine(a.id, 'v6b', { sku: 'choc-bar', kind: 'not-taken' })).rejects.toThrow(
+        /already refunded in full/,
+      );
+      await expect(
+        Promise.all(
+          [1, 2].map(() => commerce.disputeLine(a.id, 'v6b', { sku: 'fiji-500', kind: 'not-taken' })),
+        ),
+      ).rejects.toThrow(/already refunded in full/);
+      await settleAll();
+      expect(gateway.ledger('v6b')[0]).toMatchObject({ captured: 579, refunded: 579 });
+      expect((await commerce.disputes()).map((d) => [d.sku, d.amount])).toEqual([
+        ['choc-bar', 330],
+        ['fiji-500', 249],
+      ]);
+      expect((await commerce.receiptHistory('v6b')).at(-1)).toMatchObject({ net: 0, refunded: 579 });
     });
 
     it('when it is above the monthly limit, then it waits for an operator, whose decision is the label', async () => {

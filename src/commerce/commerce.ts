@@ -149,6 +149,18 @@ export function createCommerce(deps: CommerceDeps) {
     }
   }
 
+  /**
+   * A due visit whose amount owed fell to 0 (a dispute or a revision took it all) is settled by a
+   * settle round, not marked settled on the spot: its last capture or charge, sent but never
+   * answered, may have gone through, and only replaying it finds out. The round gives back what it
+   * took (or releases the hold), then puts the account back in good standing.
+   */
+  async function settleNothingOwed(visit: CommerceVisit, tx: Tx): Promise<void> {
+    const round = visit.settleRound + 1;
+    await repo.updateVisit(visit.visitId, { settleRound: round }, tx);
+    await repo.enqueue({ kind: 'settle', visitId: visit.visitId, round }, clock.now(), tx);
+  }
+
   async function methodOf(visit: CommerceVisit, tx?: Tx): Promise<PaymentMethod | undefined> {
     if (visit.paymentMethodId) {
       const m = await repo.paymentMethod(visit.paymentMethodId, tx);
@@ -457,26 +469,34 @@ export function createCommerce(deps: CommerceDeps) {
       throw new WalkoutError('WO_NOT_FOUND', `receipt for visit ${visitId} not found`);
     const line = latest.lines.find((l) => l.sku === claim.sku);
     if (!line) throw bad(`sku: ${claim.sku} is not on the receipt of visit ${visitId}`);
-    const open = (await repo.disputesOfVisit(visitId)).filter(
-      (d) => d.sku === claim.sku && d.status === 'queued',
-    );
-    if (open.length > 0)
-      throw new WalkoutError(
-        'WO_CONFLICT',
-        `sku: a dispute of ${claim.sku} is already waiting for an operator`,
-      );
-    const charged = chargedQuantity(latest, claim.sku);
-    if (charged <= 0) throw new WalkoutError('WO_CONFLICT', `sku: ${claim.sku} was already refunded in full`);
-    let claimed: number;
-    try {
-      claimed = claimedQuantity(claim.kind, charged, claim.quantity);
-    } catch (e) {
-      throw bad((e as Error).message);
-    }
-    const amount = lineRefundAmount(line, charged - claimed);
     const now = clock.now();
     const month = monthOf(now);
     const dispute = await repo.transaction(async (tx) => {
+      // The account's disputes one at a time, every check inside: two at once could otherwise both
+      // pass the monthly limit, or both refund one line (on PostgreSQL, and between the awaits of
+      // two requests on SQLite).
+      await repo.lockAccount(accountId, tx);
+      const ofLine = (await repo.disputesOfVisit(visitId, tx)).filter((d) => d.sku === claim.sku);
+      if (ofLine.some((d) => d.status === 'queued'))
+        throw new WalkoutError(
+          'WO_CONFLICT',
+          `sku: a dispute of ${claim.sku} is already waiting for an operator`,
+        );
+      // A refund granted but not yet on a receipt version (its job has not run) is refunded already.
+      const granted = ofLine
+        .filter((d) => d.status === 'refunded' || d.status === 'approved')
+        .filter((d) => !latest.refunds.some((r) => r.disputeId === d.id))
+        .reduce((s, d) => s + d.chargedQuantity - d.claimedQuantity, 0);
+      const charged = chargedQuantity(latest, claim.sku) - granted;
+      if (charged <= 0)
+        throw new WalkoutError('WO_CONFLICT', `sku: ${claim.sku} was already refunded in full`);
+      let claimed: number;
+      try {
+        claimed = claimedQuantity(claim.kind, charged, claim.quantity);
+      } catch (e) {
+        throw bad((e as Error).message);
+      }
+      const amount = lineRefundAmount(line, charged - claimed);
       const already = await repo.autoRefundedBetween(accountId, month.from, month.to, tx);
       const verdict = decideDispute(policy, amount, already);
       const d: Dispute = {
@@ -651,7 +671,8 @@ export function createCommerce(deps: CommerceDeps) {
     // answers were lost it may have gone through, and the replay returns what it did (or does it now).
     // Only when the gateway says it was declined is a fresh charge made, with a fresh key (the old key
     // would replay its decline) and the shopper's newest card.
-    if (visit.paymentStatus !== 'due' || visit.dueAmount <= 0) return 'done';
+    // A due visit owing nothing goes on too (see settleNothingOwed): its last call may have taken money.
+    if (visit.paymentStatus !== 'due') return 'done';
     let c: { chargeId: string; amount: number } | null = null;
     let holdStatus = visit.holdStatus;
     if (visit.lastPayment) {
@@ -674,22 +695,24 @@ export function createCommerce(deps: CommerceDeps) {
         }
         holdStatus = 'released';
       }
-      if (!method) throw new GatewayError('declined', 'no_payment_method', 'no payment method on file');
-      c = await pay(visit, {
-        op: 'charge',
-        key: `charge:${visitId}:${round}`,
-        paymentMethod: method.gatewayToken,
-        customer: method.gatewayCustomer,
-        amount: visit.dueAmount,
-        currency: visit.currency,
-        reference: visitId,
-      });
+      if (visit.dueAmount > 0) {
+        if (!method) throw new GatewayError('declined', 'no_payment_method', 'no payment method on file');
+        c = await pay(visit, {
+          op: 'charge',
+          key: `charge:${visitId}:${round}`,
+          paymentMethod: method.gatewayToken,
+          customer: method.gatewayCustomer,
+          amount: visit.dueAmount,
+          currency: visit.currency,
+          reference: visitId,
+        });
+      }
     }
     // A replayed capture takes the total as it was at exit; a refund while the payment was due
-    // lowered what is owed, so the difference goes back at once.
+    // lowered what is owed (to 0, maybe), so the difference goes back at once.
     const charge = c;
-    const excess = charge.amount - visit.dueAmount;
-    if (excess > 0)
+    const excess = (charge?.amount ?? 0) - visit.dueAmount;
+    if (charge && excess > 0)
       await withTimeout(gatewayTimeoutMs, () =>
         gateway.refund({
           chargeId: charge.chargeId,
@@ -697,7 +720,7 @@ export function createCommerce(deps: CommerceDeps) {
           idempotencyKey: `refund:${visitId}:due`,
         }),
       );
-    const paid = Math.min(charge.amount, visit.dueAmount);
+    const paid = Math.min(charge?.amount ?? 0, visit.dueAmount);
     await repo.transaction(async (tx) => {
       await repo.updateVisit(
         visitId,
@@ -705,14 +728,14 @@ export function createCommerce(deps: CommerceDeps) {
           paymentStatus: 'settled',
           dueAmount: 0,
           holdStatus,
-          chargeId: charge.chargeId,
+          chargeId: charge?.chargeId ?? null,
           chargedAmount: paid,
         },
         tx,
       );
       const prev = (await repo.receiptHistory(visitId, tx)).at(-1);
       if (prev) {
-        const receipt = settledReceipt(prev, paymentView('settled', paid, method, charge.chargeId));
+        const receipt = settledReceipt(prev, paymentView('settled', paid, method, charge?.chargeId ?? null));
         await repo.insertReceipt(receipt, clock.now(), tx);
         await enqueueDeliveries(receipt, tx);
       }
@@ -801,14 +824,12 @@ export function createCommerce(deps: CommerceDeps) {
       if (prev) {
         let payment = prev.payment;
         if (visit.paymentStatus === 'due') {
-          // Nothing was taken yet: the refund lowers what is owed instead of moving money.
+          // Nothing was taken yet, as far as we know: the refund lowers what is owed, moving no money.
           const dueAmount = Math.max(0, visit.dueAmount - d.amount);
-          await repo.updateVisit(
-            d.visitId,
-            { dueAmount, ...(dueAmount === 0 ? { paymentStatus: 'settled' } : {}) },
-            tx,
-          );
-          payment = paymentView(dueAmount === 0 ? 'settled' : 'due', dueAmount, method, null);
+          await repo.updateVisit(d.visitId, { dueAmount }, tx);
+          // Nothing owed any more: a capture whose answers were lost may still have taken the old total.
+          if (dueAmount === 0) await settleNothingOwed(visit, tx);
+          payment = paymentView('due', dueAmount, method, null);
         }
         const receipt = refundedReceipt(
           prev,
@@ -890,6 +911,8 @@ export function createCommerce(deps: CommerceDeps) {
     }
     await repo.transaction(async (tx) => {
       await repo.updateVisit(visitId, patch, tx);
+      // A due visit the review left owing nothing is settled (hold released, a lost capture refunded).
+      if (patch.dueAmount === 0) await settleNothingOwed(visit, tx);
       const prev = (await repo.receiptHistory(visitId, tx)).at(-1);
       if (prev) {
         const next = revisedReceipt(

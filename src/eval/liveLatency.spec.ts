@@ -160,10 +160,12 @@ describe('parseSseChunk', () => {
       ': connected\n\nid: r1\nevent: receipt\ndata: {"a":1}\n\nid: r2\nevent: rec',
     );
     expect(events).toEqual([
-      { event: 'message', data: null },
-      { event: 'receipt', data: '{"a":1}' },
+      { event: 'message', id: null, data: null, comments: ['connected'] },
+      { event: 'receipt', id: 'r1', data: '{"a":1}', comments: [] },
     ]);
     expect(rest).toBe('id: r2\nevent: rec');
-    expect(parseSseChunk(`${rest}eipt\ndata: {}\n\n`).events).toEqual([{ event: 'receipt', data: '{}' }]);
+    expect(parseSseChunk(`${rest}eipt\ndata: {}\n\n`).events).toEqual([
+      { event: 'receipt', id: 'r2', data: '{}', comments: [] },
+    ]);
   });
 });

@@ -207,25 +207,59 @@ export const LiveReceiptEvent = z.object({
 });
 export type LiveReceiptEvent = z.infer<typeof LiveReceiptEvent>;
 
+/** One block of a Server-Sent Events stream: its event name, id, data and comment lines (`: connected`). */
+export interface SseEvent {
+  event: string;
+  id: string | null;
+  data: string | null;
+  comments: string[];
+}
+
 /**
  * Splits Server-Sent Events text into complete events; returns them and the unfinished rest.
  * Comments (`: heartbeat`) come back as events with no data.
  */
-export function parseSseChunk(buffer: string): {
-  events: { event: string; data: string | null }[];
-  rest: string;
-} {
-  const events: { event: string; data: string | null }[] = [];
+export function parseSseChunk(buffer: string): { events: SseEvent[]; rest: string } {
+  const events: SseEvent[] = [];
   const blocks = buffer.replace(/\r\n/g, '\n').split('\n\n');
   const rest = blocks.pop() ?? '';
   for (const block of blocks) {
-    let event = 'message';
+    const e: SseEvent = { event: 'message', id: null, data: null, comments: [] };
     const data: string[] = [];
     for (const line of block.split('\n')) {
-      if (line.startsWith('event:')) event = line.slice(6).trim();
+      if (line.startsWith(':')) e.comments.push(line.slice(1).trim());
+      else if (line.startsWith('event:')) e.event = line.slice(6).trim();
+      else if (line.startsWith('id:')) e.id = line.slice(3).trim();
       else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
     }
-    events.push({ event, data: data.length > 0 ? data.join('\n') : null });
+    if (data.length > 0) e.data = data.join('\n');
+    events.push(e);
   }
   return { events, rest };
+}
+
+/**
+ * Reads a Server-Sent Events response until it ends or is aborted, handing over each chunk's
+ * complete events with the chunk's arrival time. Resolves at the end (an abort is an end).
+ */
+export async function readSse(
+  res: Response,
+  onEvents: (events: SseEvent[], at: number) => void,
+): Promise<void> {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      const at = Date.now();
+      buffer += decoder.decode(value, { stream: true });
+      const { events, rest } = parseSseChunk(buffer);
+      buffer = rest;
+      if (events.length > 0) onEvents(events, at);
+    }
+  } catch {
+    // aborted by the reader's owner
+  }
 }

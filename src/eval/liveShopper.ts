@@ -3,7 +3,7 @@
  * test card, fresh entry QR tokens, the gate's admit call, and the live receipt channel (SSE).
  */
 import { z } from 'zod';
-import { LiveReceiptEvent, parseSseChunk } from './liveLatency.js';
+import { LiveReceiptEvent, readSse } from './liveLatency.js';
 
 const SignUpReply = z.object({ account: z.object({ id: z.string() }), accessToken: z.string() });
 const EntryTokenReply = z.object({ token: z.string(), expiresAt: z.number(), party: z.number() });
@@ -77,37 +77,20 @@ export class BenchShopper {
     const res = await fetch(url, { signal: this.feed.signal });
     if (!res.ok || !res.body)
       throw new Error(`live receipt channel of ${this.accountId}: ${res.status} ${await res.text()}`);
-    const reader = res.body.getReader();
-    const decoder = new TextDecoder();
     let connected: () => void = () => {};
     const ready = new Promise<void>((resolve) => (connected = resolve));
-    void (async () => {
-      let buffer = '';
-      try {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) return;
-          const at = Date.now();
-          buffer += decoder.decode(value, { stream: true });
-          const { events, rest } = parseSseChunk(buffer);
-          buffer = rest;
-          // The first block is the store's ": connected" comment.
-          if (events.length > 0) connected();
-          for (const e of events) {
-            if (e.event !== 'receipt' || e.data === null) continue;
-            const parsed = LiveReceiptEvent.safeParse(JSON.parse(e.data));
-            if (!parsed.success) continue;
-            const r = { event: parsed.data, at };
-            this.arrived.push(r);
-            onReceipt(r);
-          }
-        }
-      } catch {
-        // closed by `close()` at the end of the run
-      } finally {
-        connected();
+    void readSse(res, (events, at) => {
+      // The first block is the store's ": connected" comment.
+      connected();
+      for (const e of events) {
+        if (e.event !== 'receipt' || e.data === null) continue;
+        const parsed = LiveReceiptEvent.safeParse(JSON.parse(e.data));
+        if (!parsed.success) continue;
+        const r = { event: parsed.data, at };
+        this.arrived.push(r);
+        onReceipt(r);
       }
-    })();
+    }).finally(() => connected());
     await ready;
   }
 

@@ -10,6 +10,7 @@ import { createCommerce, startOutboxWorker } from '../commerce.js';
 import { LiveReceipts } from '../receipts/live.js';
 import { createCommerceRepo, type CommerceDb } from '../store/repo.js';
 import { openCommerceSqlite } from '../store/sqlite.js';
+import { readSse } from '../../eval/liveLatency.js';
 import { demoCatalog, entered, receiptIssued } from '../testing.js';
 import type { Receipt } from '../types.js';
 import { commerceRoutes } from './routes.js';
@@ -89,33 +90,12 @@ afterAll(async () => {
 function liveFeed(url: string) {
   const controller = new AbortController();
   const received: { receipt: Receipt; at: number }[] = [];
-  const opened = fetch(url, { signal: controller.signal }).then(async (res) => {
+  const opened = fetch(url, { signal: controller.signal }).then((res) => {
     expect(res.headers.get('content-type')).toBe('text/event-stream');
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    void (async () => {
-      try {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) return;
-          buffer += decoder.decode(value, { stream: true });
-          let i;
-          while ((i = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, i);
-            buffer = buffer.slice(i + 2);
-            const data = block.split('\n').find((l) => l.startsWith('data: '));
-            if (data)
-              received.push({
-                receipt: (JSON.parse(data.slice(6)) as { receipt: Receipt }).receipt,
-                at: Date.now(),
-              });
-          }
-        }
-      } catch {
-        // aborted at the end of the test
-      }
-    })();
+    void readSse(res, (blocks, at) => {
+      for (const b of blocks)
+        if (b.data) received.push({ receipt: (JSON.parse(b.data) as { receipt: Receipt }).receipt, at });
+    });
   });
   return {
     received,

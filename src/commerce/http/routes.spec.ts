@@ -5,6 +5,7 @@ import { createCommerce, type Commerce } from '../commerce.js';
 import { LiveReceipts } from '../receipts/live.js';
 import { createCommerceRepo, type CommerceDb } from '../store/repo.js';
 import { openCommerceSqlite } from '../store/sqlite.js';
+import { readSse } from '../../eval/liveLatency.js';
 import { demoCatalog, entered, manualClock, receiptIssued } from '../testing.js';
 import { commerceRoutes } from './routes.js';
 
@@ -14,6 +15,8 @@ let gateway: TestGateway;
 let commerce: Commerce;
 const clock = manualClock();
 const OP = { 'x-walkout-key': 'op' };
+/** Live feeds a test opened, closed after it (an open one would keep the server from closing). */
+const openFeeds: (() => void)[] = [];
 
 beforeEach(async () => {
   db = await openCommerceSqlite();
@@ -34,6 +37,9 @@ beforeEach(async () => {
   await app.register(commerceRoutes, { prefix: '/api', commerce, live, operatorKey: 'op' });
 });
 afterEach(async () => {
+  for (const close of openFeeds.splice(0)) close();
+  // The aborted feeds' sockets would otherwise hold the close until fetch's keep-alive ends (4 s).
+  app.server.closeAllConnections();
   await app.close();
   await db.destroy();
   gateway.close();
@@ -67,6 +73,35 @@ async function visit(
     await commerce.drainOutbox();
     clock.advance(60_000);
   }
+}
+
+/** The live receipts feed over a real connection: each event's SSE id and the receipt it carries. */
+async function liveFeed(url: string, headers: Record<string, string>) {
+  const controller = new AbortController();
+  openFeeds.push(() => controller.abort());
+  const events: { id: string | null; receipt: string }[] = [];
+  let connected = false;
+  const res = await fetch(url, { headers, signal: controller.signal });
+  expect(res.headers.get('content-type')).toBe('text/event-stream');
+  void readSse(res, (blocks) => {
+    for (const b of blocks) {
+      if (b.comments.includes('connected')) connected = true;
+      if (b.data)
+        events.push({ id: b.id, receipt: (JSON.parse(b.data) as { receipt: { id: string } }).receipt.id });
+    }
+  });
+  const waitUntil = async (what: string, ok: () => boolean) => {
+    for (const deadline = Date.now() + 5_000; !ok(); await new Promise((r) => setTimeout(r, 10)))
+      if (Date.now() > deadline)
+        throw new Error(`live feed: waited for ${what}, got ${JSON.stringify(events)}`);
+  };
+  await waitUntil('the connection', () => connected);
+  return {
+    events,
+    ids: () => events.map((e) => e.receipt),
+    waitFor: (n: number) => waitUntil(`${n} receipts`, () => events.length >= n),
+    close: () => controller.abort(),
+  };
 }
 
 describe('commerce routes', () => {
@@ -304,6 +339,82 @@ describe('commerce routes', () => {
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.body).toContain('reason');
+  });
+
+  it('replays on the live feed, after a reconnection with Last-Event-ID or ?since=, the receipts missed and none already had', async () => {
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const ana = await signUp();
+    const bo = await signUp('bo@example.com', 'tok_mastercard');
+    const url = `${base}/api/me/receipts/live`;
+    await visit('s1', 'tok_visa'); // before the app ever listened: not sent on a first connection
+    const first = await liveFeed(url, ana.headers);
+    await visit('s2', 'tok_visa', [
+      { sku: 'choc-bar', quantity: 1, unitPrice: 300 },
+      { sku: 'fiji-500', quantity: 1, unitPrice: 50 },
+    ]);
+    await first.waitFor(1);
+    expect(first.events).toEqual([{ id: 's2.v1', receipt: 's2.v1' }]);
+    first.close();
+
+    // While the app is away: a refund of s2 (version 2), a visit s3, and someone else's visit.
+    const d = await app.inject({
+      method: 'POST',
+      url: '/api/receipts/s2/disputes',
+      headers: ana.headers,
+      payload: { sku: 'fiji-500', kind: 'not-taken' },
+    });
+    expect(d.json()).toMatchObject({ status: 'refunded' });
+    await visit('s3', 'tok_visa');
+    await visit('s4', 'tok_mastercard');
+
+    const again = await liveFeed(url, { ...ana.headers, 'last-event-id': first.events.at(-1)!.id! });
+    await again.waitFor(2);
+    await visit('s5', 'tok_visa');
+    await again.waitFor(3);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(again.events).toEqual([
+      { id: 's2.v2', receipt: 's2.v2' },
+      { id: 's3.v1', receipt: 's3.v1' },
+      { id: 's5.v1', receipt: 's5.v1' },
+    ]);
+    again.close();
+
+    const bySince = await liveFeed(`${url}?since=s3.v1`, ana.headers);
+    await bySince.waitFor(1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(bySince.ids()).toEqual(['s5.v1']);
+    bySince.close();
+    // Up to date: nothing to replay.
+    const upToDate = await liveFeed(url, { ...ana.headers, 'last-event-id': 's5.v1' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(upToDate.ids()).toEqual([]);
+    upToDate.close();
+    const other = await liveFeed(url, { ...bo.headers, 'last-event-id': 's4.v1' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(other.ids()).toEqual([]);
+    other.close();
+  });
+
+  it('sends a receipt issued while the live feed is replaying once, after the replay', async () => {
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const ana = await signUp();
+    await visit('p1', 'tok_visa');
+    await visit('p2', 'tok_visa');
+    // The replay's read of the receipts waits until p3's receipt is issued and published live.
+    let release = () => {};
+    const released = new Promise<void>((r) => (release = r));
+    const receipts = commerce.receipts;
+    commerce.receipts = async (accountId) => {
+      await released;
+      return receipts(accountId);
+    };
+    const feed = await liveFeed(`${base}/api/me/receipts/live`, { ...ana.headers, 'last-event-id': 'p1.v1' });
+    await visit('p3', 'tok_visa');
+    release();
+    await feed.waitFor(2);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(feed.ids()).toEqual(['p2.v1', 'p3.v1']);
+    feed.close();
   });
 
   it('refuses a shopper who owes money at the gate until they settle', async () => {

@@ -313,11 +313,19 @@ export const commerceRoutes: FastifyPluginAsyncZod<CommerceRoutesOptions> = asyn
           `id: ${r.id}\nevent: receipt\ndata: ${JSON.stringify({ receipt: r, sentAt: Date.now() })}\n\n`,
         );
       res.write(': connected\n\n');
-      const unsubscribe = live.subscribe(accountId, send);
+      // Subscribed before the replay reads the database, so nothing falls between the two; receipts
+      // published meanwhile wait until the replay is sent, and those it already carried are dropped
+      // (else they would come twice, and before older ones).
+      let held: Receipt[] | null = since ? [] : null;
+      const unsubscribe = live.subscribe(accountId, (r) => (held ? held.push(r) : send(r)));
       if (since) {
         const all = await commerce.receipts(accountId);
-        const i = all.findIndex((r) => r.id === since);
-        for (const r of all.slice(i + 1)) send(r);
+        // An id we do not know (another database's, say) replays everything.
+        const missed = all.slice(all.findIndex((r) => r.id === since) + 1);
+        for (const r of missed) send(r);
+        const replayed = new Set(missed.map((r) => r.id));
+        for (const r of held ?? []) if (!replayed.has(r.id)) send(r);
+        held = null;
       }
       const beat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
       req.raw.on('close', () => {

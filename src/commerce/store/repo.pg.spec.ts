@@ -2,9 +2,10 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestGateway } from '../../adapters/payments/test-gateway.js';
+import { WalkoutError } from '../../protocol/errors.js';
 import { createCommerce } from '../commerce.js';
 import { demoCatalog, entered, manualClock, receiptIssued } from '../testing.js';
-import { createCommerceRepo, type CommerceTables } from './repo.js';
+import { createCommerceRepo, type CommerceRepo, type CommerceTables } from './repo.js';
 import { migrateCommerce } from './sqlite.js';
 
 /**
@@ -44,18 +45,25 @@ describe.skipIf(!available)('commerce on PostgreSQL', () => {
     await c.end();
   });
 
-  it('given a shopper who took a chocolate bar, the capture, the receipt and a refund land in PostgreSQL', async () => {
+  /** A commerce on the test schema with the test gateway and a manual clock. */
+  function commerceOn(repo: CommerceRepo, autoRefundLimitPerMonth?: number) {
     const clock = manualClock();
     const gateway = new TestGateway();
     const commerce = createCommerce({
-      repo: createCommerceRepo(db),
+      repo,
       gateway,
       clock,
       catalog: demoCatalog,
       signingSecret: 's',
       holdAmount: 5_000,
       currency: 'USD',
+      ...(autoRefundLimitPerMonth !== undefined ? { disputePolicy: { autoRefundLimitPerMonth } } : {}),
     });
+    return { commerce, gateway, clock };
+  }
+
+  it('given a shopper who took a chocolate bar, the capture, the receipt and a refund land in PostgreSQL', async () => {
+    const { commerce, gateway, clock } = commerceOn(createCommerceRepo(db));
     // The outbox runs jobs in parallel lanes: a capture that finds its hold still running is put off
     // 50 ms of the (manual) clock, so let the clock move until nothing is left due.
     const settle = async () => {
@@ -96,5 +104,73 @@ describe.skipIf(!available)('commerce on PostgreSQL', () => {
     ]);
     expect(await createCommerceRepo(db).jobs({ status: 'pending' })).toEqual([]);
     gateway.close();
+  });
+
+  describe('given two disputes of one shopper at the same moment', () => {
+    /**
+     * A commerce whose dispute transactions, having read the month's automatic refunds, wait there
+     * (up to 300 ms) for the other: without a lock both read the sum before either adds to it.
+     */
+    async function racingDisputes(name: string, limit: number) {
+      const repo = createCommerceRepo(db);
+      let arrived = 0;
+      let bothArrived = () => {};
+      const together = new Promise<void>((r) => (bothArrived = r));
+      const racing: CommerceRepo = {
+        ...repo,
+        async autoRefundedBetween(...args) {
+          if (++arrived === 2) bothArrived();
+          await Promise.race([together, new Promise((r) => setTimeout(r, 300))]);
+          return repo.autoRefundedBetween(...args);
+        },
+      };
+      const { commerce, gateway, clock } = commerceOn(racing, limit);
+      const { account } = await commerce.signUp(`${name}@example.com`);
+      const card = `tok_visa_${name}`;
+      await commerce.addPaymentMethod(account.id, card);
+      const visit = async (visitId: string) => {
+        await commerce.onVisitEvent(entered(visitId, card, clock.now(), 'card'));
+        await commerce.onVisitEvent(
+          receiptIssued(visitId, card, clock.now(), clock.now() + 1_000, [
+            { sku: 'choc-bar', quantity: 1, unitPrice: 300 },
+          ]),
+        );
+        for (let i = 0; i < 20 && (await repo.nextDueAt()) !== undefined; i++) {
+          await commerce.drainOutbox();
+          clock.advance(100);
+        }
+      };
+      return { commerce, gateway, account, visit, repo };
+    }
+
+    it('when together they pass the monthly limit, then only the one within it is refunded at once', async () => {
+      // 3.30 each, 5.00 a month: one is refunded by the policy, the other waits for an operator.
+      const { commerce, gateway, account, visit, repo } = await racingDisputes('lim', 500);
+      await visit('pl1');
+      await visit('pl2');
+      const both = await Promise.all(
+        ['pl1', 'pl2'].map((v) =>
+          commerce.disputeLine(account.id, v, { sku: 'choc-bar', kind: 'not-taken' }),
+        ),
+      );
+      expect(both.map((d) => d.status).sort()).toEqual(['queued', 'refunded']);
+      const month = { from: 0, to: Number.MAX_SAFE_INTEGER };
+      expect(await repo.autoRefundedBetween(account.id, month.from, month.to)).toBe(330);
+      gateway.close();
+    });
+
+    it('when both claim the same line, then it is refunded once and the other is refused', async () => {
+      const { commerce, gateway, account, visit } = await racingDisputes('line', 2_000);
+      await visit('pl3');
+      const both = await Promise.allSettled(
+        [1, 2].map(() => commerce.disputeLine(account.id, 'pl3', { sku: 'choc-bar', kind: 'not-taken' })),
+      );
+      expect(both.filter((r) => r.status === 'fulfilled').map((r) => r.value.status)).toEqual(['refunded']);
+      const refused = both.find((r) => r.status === 'rejected');
+      expect(refused?.reason).toBeInstanceOf(WalkoutError);
+      expect((refused?.reason as WalkoutError).code).toBe('WO_CONFLICT');
+      expect(await commerce.disputes({ accountId: account.id })).toHaveLength(1);
+      gateway.close();
+    });
   });
 });

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { PostgresAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type {
   Account,
   AccountStatus,
@@ -218,6 +218,7 @@ const toOutbox = (r: Selectable<CommerceTables['commerce_outbox']>): OutboxRow =
 
 /** The commerce repository: named queries over the commerce tables, each taking an optional transaction. */
 export function createCommerceRepo(db: CommerceDb) {
+  const pg = db.getExecutor().adapter instanceof PostgresAdapter;
   return {
     db,
     /** Runs `fn` in one transaction: a state change and the outbox rows it causes commit together. */
@@ -242,6 +243,16 @@ export function createCommerceRepo(db: CommerceDb) {
         .where('email', '=', email)
         .executeTakeFirst();
       return r && toAccount(r);
+    },
+    /**
+     * Holds the account's row until `tx` ends, so transactions that read the account's disputes and
+     * then add one take turns. PostgreSQL (read committed) would let two read the same sum: `SELECT …
+     * FOR UPDATE`. SQLite needs nothing (and has no FOR UPDATE): kysely runs it on one connection,
+     * one transaction at a time.
+     */
+    async lockAccount(id: string, tx: Transaction<CommerceTables>): Promise<void> {
+      if (!pg) return;
+      await tx.selectFrom('commerce_accounts').select('id').where('id', '=', id).forUpdate().execute();
     },
     async setAccountStatus(id: string, status: AccountStatus, tx: Tx = db): Promise<void> {
       await tx.updateTable('commerce_accounts').set({ status }).where('id', '=', id).execute();
@@ -543,6 +554,8 @@ export function createCommerceRepo(db: CommerceDb) {
         .where('account_id', '=', accountId)
         .orderBy('created_at', 'asc')
         .orderBy('version', 'asc')
+        // A total order: the live feed's replay finds the client's last receipt in it by position.
+        .orderBy('id', 'asc')
         .execute();
       return rows.map((r) => JSON.parse(r.body) as Receipt);
     },
