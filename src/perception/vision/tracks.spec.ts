@@ -134,13 +134,28 @@ describe('a track through its life', () => {
   it('merges two tracks that follow one person, keeping the older id', () => {
     const s = createTrackerState({ mergeM: 0.3, mergeAfterMs: 1000 });
     for (let t = 0; t <= 300; t += 100) stepTracks(s, [at(t, 1, 1), at(t, 2, 1)], t);
-    // Close for less than mergeAfterMs: two people passing, both kept.
-    for (let t = 400; t <= 1300; t += 100)
-      expect(stepTracks(s, [at(t, 1.4, 1), at(t, 1.6, 1)], t).ended).toEqual([]);
+    // Close for less than mergeAfterMs: two people passing, both kept. The second track lives on
+    // fragments of the first one's person (a pose split in two at every third instant).
+    for (let t = 400; t <= 1300; t += 100) {
+      const fragment = (t / 100) % 3 === 1 ? [at(t, 1.6, 1)] : [];
+      expect(stepTracks(s, [at(t, 1.4, 1), ...fragment], t).ended).toEqual([]);
+    }
     const r = stepTracks(s, [at(1400, 1.4, 1), at(1400, 1.6, 1)], 1400);
     expect(r.ended.map((t) => t.id)).toEqual(['track-2']);
     expect(s.tracks.map((t) => t.id)).toEqual(['track-1']);
     expect(s.tracks[0]!.lastSeenAt).toBe(1400);
+  });
+
+  it('keeps two close tracks that are each seen at most instants: two people side by side', () => {
+    const s = createTrackerState({ mergeM: 0.3, mergeAfterMs: 500 });
+    for (let t = 0; t <= 300; t += 100) stepTracks(s, [at(t, 1, 1), at(t, 2, 1)], t);
+    for (let t = 400; t <= 3000; t += 100) {
+      // The second comes up beside the first; one of the two is missed now and then.
+      const x = Math.max(1.25, 2 - (t - 300) / 1000);
+      const second = (t / 100) % 4 === 0 ? [] : [at(t, x, 1)];
+      expect(stepTracks(s, [at(t, 1, 1), ...second], t).ended).toEqual([]);
+    }
+    expect(s.tracks.map((t) => t.id)).toEqual(['track-1', 'track-2']);
   });
 
   it('merges a track pulled onto someone standing into theirs, not theirs into it', () => {
@@ -159,8 +174,10 @@ describe('a track through its life', () => {
       ended = ended.concat(stepTracks(s, [at(t, x, y), at(t, 3, 2)], t).ended.map((e) => e.id));
     });
     // …and both then follow the stander: track-1 has just come, track-2 has stood here all along.
-    for (let t = 1400; t <= 2200; t += 100)
-      ended = ended.concat(stepTracks(s, [at(t, 3, 2), at(t, 3.02, 2.02)], t).ended.map((e) => e.id));
+    for (let t = 1400; t <= 2200; t += 100) {
+      const fragment = (t / 100) % 3 === 1 ? [at(t, 3.02, 2.02)] : [];
+      ended = ended.concat(stepTracks(s, [at(t, 3, 2), ...fragment], t).ended.map((e) => e.id));
+    }
     expect(ended).toEqual(['track-1']);
     expect(s.tracks.map((t) => t.id)).toEqual(['track-2']);
   });

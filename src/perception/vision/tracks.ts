@@ -124,6 +124,22 @@ export const DEFAULT_TRACKING: TrackingOptions = {
   coastTauMs: 500,
 };
 
+/** How long two live tracks have been close, and how often both were seen at once meanwhile. */
+export interface ClosePair {
+  since: number;
+  steps: number;
+  bothSeen: number;
+}
+
+/**
+ * Two close tracks that were each fed a candidate of their own in at least this share of the steps
+ * they were close are two people side by side, not one person followed twice: the association saw
+ * two. A duplicate lives on fragments (a pose split in two now and then). On the simulator's crowded
+ * scenario half the merges ended a real person's track; not merging those lifted F1 0.257 → 0.274
+ * (standard 0.9539 → 0.9556, adversarial 0.6033 → 0.6050).
+ */
+const BOTH_SEEN_SHARE = 0.5;
+
 /** Tracker state; create with `createTrackerState`. */
 export interface TrackerState {
   /** Live tracks, in order of birth. */
@@ -132,8 +148,11 @@ export interface TrackerState {
   lost: Track[];
   nextId: number;
   options: TrackingOptions;
-  /** Since when (ms) each pair of live tracks ("idA|idB") has been within `mergeM`. */
-  closeSince: Map<string, number>;
+  /**
+   * Each pair of live tracks ("idA|idB") within `mergeM`: since when (ms), over how many steps, and
+   * in how many of them both were fed a candidate of their own.
+   */
+  closeSince: Map<string, ClosePair>;
   /**
    * What the tracker cannot know: whether a lost track may be revived by this candidate (the store
    * knows its doors, and the person's stature). Absent: any may.
@@ -359,7 +378,8 @@ export function stepTracks(
   if (o.mergeM > 0 && state.tracks.length > 1) {
     const gone = new Set<Track>();
     const list = state.tracks;
-    const close = new Map<string, number>();
+    const close = new Map<string, ClosePair>();
+    const fed = new Set(step.assignment);
     for (let a = 0; a < list.length; a++) {
       const A = list[a]!;
       if (gone.has(A)) continue;
@@ -372,9 +392,12 @@ export function stepTracks(
         if (dx * dx + dy * dy > o.mergeM * o.mergeM) continue;
         // Only a lasting closeness is a duplicate; two people passing in an aisle are close briefly.
         const key = `${A.id}|${B.id}`;
-        const since = state.closeSince.get(key) ?? t;
-        close.set(key, since);
-        if (t - since < o.mergeAfterMs) continue;
+        const pair = state.closeSince.get(key) ?? { since: t, steps: 0, bothSeen: 0 };
+        pair.steps++;
+        if (fed.has(A) && fed.has(B)) pair.bothSeen++;
+        close.set(key, pair);
+        if (t - pair.since < o.mergeAfterMs) continue;
+        if (pair.bothSeen >= BOTH_SEEN_SHARE * pair.steps) continue;
         // Confirmed beats tentative; then the track that has stood here over one that has just come
         // (pulled off its own person by a pose mixed from two, it would take this one's identity);
         // then the older, then the lower id.
