@@ -161,6 +161,9 @@ export function createCommerce(deps: CommerceDeps) {
     await repo.enqueue({ kind: 'settle', visitId: visit.visitId, round }, clock.now(), tx);
   }
 
+  /** How the gateway names a saved card: its token and the customer it is attached to. */
+  const gatewayCard = (m: PaymentMethod) => ({ paymentMethod: m.gatewayToken, customer: m.gatewayCustomer });
+
   async function methodOf(visit: CommerceVisit, tx?: Tx): Promise<PaymentMethod | undefined> {
     if (visit.paymentMethodId) {
       const m = await repo.paymentMethod(visit.paymentMethodId, tx);
@@ -586,8 +589,7 @@ export function createCommerce(deps: CommerceDeps) {
         gateway.hold({
           amount: visit.holdAmount,
           currency: visit.currency,
-          paymentMethod: method.gatewayToken,
-          customer: method.gatewayCustomer,
+          ...gatewayCard(method),
           reference: visitId,
           idempotencyKey: `hold:${visitId}`,
         }),
@@ -643,8 +645,7 @@ export function createCommerce(deps: CommerceDeps) {
         const c = await pay(visit, {
           op: 'charge',
           key: `charge:${visitId}:0`,
-          paymentMethod: method.gatewayToken,
-          customer: method.gatewayCustomer,
+          ...gatewayCard(method),
           amount: total,
           currency: issued.currency,
           reference: visitId,
@@ -700,8 +701,7 @@ export function createCommerce(deps: CommerceDeps) {
         c = await pay(visit, {
           op: 'charge',
           key: `charge:${visitId}:${round}`,
-          paymentMethod: method.gatewayToken,
-          customer: method.gatewayCustomer,
+          ...gatewayCard(method),
           amount: visit.dueAmount,
           currency: visit.currency,
           reference: visitId,
@@ -895,8 +895,7 @@ export function createCommerce(deps: CommerceDeps) {
         gateway.charge({
           amount: delta,
           currency: issued.currency,
-          paymentMethod: method.gatewayToken,
-          customer: method.gatewayCustomer,
+          ...gatewayCard(method),
           reference: visitId,
           idempotencyKey: `charge:${visitId}:v${version}`,
         }),

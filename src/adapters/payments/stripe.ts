@@ -107,19 +107,7 @@ export class StripeGateway implements PaymentGateway {
 
   hold(req: HoldRequest): Promise<{ holdId: string }> {
     return call(async () => {
-      const pi = await this.stripe.paymentIntents.create(
-        {
-          amount: req.amount,
-          currency: req.currency.toLowerCase(),
-          payment_method: req.paymentMethod,
-          ...(req.customer ? { customer: req.customer } : {}),
-          automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
-          capture_method: 'manual',
-          confirm: true,
-          metadata: { reference: req.reference },
-        },
-        { idempotencyKey: req.idempotencyKey },
-      );
+      const pi = await this.confirmIntent(req, 'manual');
       if (pi.status !== 'requires_capture')
         throw new GatewayError('declined', `status_${pi.status}`, `hold is ${pi.status}`);
       return { holdId: pi.id };
@@ -151,22 +139,28 @@ export class StripeGateway implements PaymentGateway {
 
   charge(req: HoldRequest): Promise<{ chargeId: string; amount: number }> {
     return call(async () => {
-      const pi = await this.stripe.paymentIntents.create(
-        {
-          amount: req.amount,
-          currency: req.currency.toLowerCase(),
-          payment_method: req.paymentMethod,
-          ...(req.customer ? { customer: req.customer } : {}),
-          automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
-          confirm: true,
-          metadata: { reference: req.reference },
-        },
-        { idempotencyKey: req.idempotencyKey },
-      );
+      const pi = await this.confirmIntent(req, 'automatic');
       if (pi.status !== 'succeeded')
         throw new GatewayError('declined', `status_${pi.status}`, `charge is ${pi.status}`);
       return { chargeId: pi.id, amount: pi.amount_received };
     });
+  }
+
+  /** Creates and confirms a PaymentIntent: a hold (`manual` capture) or a charge at once. */
+  private confirmIntent(req: HoldRequest, capture: 'manual' | 'automatic'): Promise<Stripe.PaymentIntent> {
+    return this.stripe.paymentIntents.create(
+      {
+        amount: req.amount,
+        currency: req.currency.toLowerCase(),
+        payment_method: req.paymentMethod,
+        ...(req.customer ? { customer: req.customer } : {}),
+        automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+        ...(capture === 'manual' ? { capture_method: 'manual' as const } : {}),
+        confirm: true,
+        metadata: { reference: req.reference },
+      },
+      { idempotencyKey: req.idempotencyKey },
+    );
   }
 
   refund(req: { chargeId: string; amount: number; idempotencyKey: string }): Promise<{ refundId: string }> {

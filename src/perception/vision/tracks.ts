@@ -152,7 +152,7 @@ export interface TrackerState {
    * Each pair of live tracks ("idA|idB") within `mergeM`: since when (ms), over how many steps, and
    * in how many of them both were fed a candidate of their own.
    */
-  closeSince: Map<string, ClosePair>;
+  closePairs: Map<string, ClosePair>;
   /**
    * What the tracker cannot know: whether a lost track may be revived by this candidate (the store
    * knows its doors, and the person's stature). Absent: any may.
@@ -187,7 +187,7 @@ export function createTrackerState(options: Partial<TrackingOptions> = {}): Trac
   if (!(o.mergeM >= 0)) throw new Error(`tracking.mergeM must be ≥ 0 m, got ${o.mergeM}`);
   if (o.tentativeMaxGapMs < 0 || o.confirmedMaxGapMs < 0 || o.stitchMs < 0)
     throw new Error('tracking gaps (tentativeMaxGapMs, confirmedMaxGapMs, stitchMs) must be ≥ 0 ms');
-  return { tracks: [], lost: [], nextId: 1, options: o, closeSince: new Map() };
+  return { tracks: [], lost: [], nextId: 1, options: o, closePairs: new Map() };
 }
 
 /**
@@ -392,7 +392,7 @@ export function stepTracks(
         if (dx * dx + dy * dy > o.mergeM * o.mergeM) continue;
         // Only a lasting closeness is a duplicate; two people passing in an aisle are close briefly.
         const key = `${A.id}|${B.id}`;
-        const pair = state.closeSince.get(key) ?? { since: t, steps: 0, bothSeen: 0 };
+        const pair = state.closePairs.get(key) ?? { since: t, steps: 0, bothSeen: 0 };
         pair.steps++;
         if (fed.has(A) && fed.has(B)) pair.bothSeen++;
         close.set(key, pair);
@@ -438,7 +438,7 @@ export function stepTracks(
         if (keep === B) break;
       }
     }
-    state.closeSince = close;
+    state.closePairs = close;
     if (gone.size > 0) {
       state.tracks = list.filter((tr) => !gone.has(tr));
       step.assignment = step.assignment.map((tr) => (tr && gone.has(tr) ? null : tr));
