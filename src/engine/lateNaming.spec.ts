@@ -9,11 +9,15 @@ import type { VisitEvent } from '../store/events.js';
 import { replay } from './replay.js';
 
 describe('a review whose taker the cameras name a few seconds later', () => {
-  // Eight visits in 90 s of the standard mix: on seed 2 a shopper the tracker lost reaches twice
-  // before their new track is named by its bones.
-  const sim = runScenario(smallStore(), { ...SCENARIOS.standard, visits: 8, windowS: 90 }, 2, {
-    cameraStage: cameraStage(),
-  });
+  // Eight visits in 90 s of the standard mix, seen by the hard scenarios' worse detector: on seed 7
+  // a shopper the tracker lost reaches before their new track is named by its bones. (With the
+  // default detector the tracker no longer loses anyone in 30 such seeds.)
+  const sim = runScenario(
+    smallStore(),
+    { ...SCENARIOS.standard, cameraNoise: 'hard', visits: 8, windowS: 90 },
+    7,
+    { cameraStage: cameraStage() },
+  );
 
   it('is settled by the cameras, and the item goes to the shopper who really took it', async () => {
     const store = parseStoreDefinition(sim.store);

@@ -228,6 +228,25 @@ describe('a track through its life', () => {
     expect(alone.born).toEqual([]);
   });
 
+  it('follows a person whose legs walked on while the torso was hidden, and starts no second track', () => {
+    const s = createTrackerState();
+    walk(s, 0, 1000, 66, 3, 0); // standing at x = 3: the prediction stays there
+    const legs = (1 << 13) | (1 << 14) | (1 << 15) | (1 << 16);
+    for (let t = 1066; t <= 1600; t += 66)
+      stepTracks(s, [at(t, 3 + (1.2 * (t - 1000)) / 1000, 2, { mask: legs })], t);
+    expect(s.tracks[0]!.centre[0]).toBe(3);
+    // The torso is back 0.78 m from where it was last seen, beside the legs seen just now.
+    const back = stepTracks(s, [at(1650, 3.78, 2)], 1650);
+    expect(back.born).toEqual([]);
+    expect(back.assignment[0]?.id).toBe('track-1');
+    expect(s.tracks[0]!.centre[0]).toBeCloseTo(3.78, 6);
+    // Someone else 0.7 m to the side of those legs is someone new.
+    for (let t = 1700; t <= 2300; t += 66) stepTracks(s, [at(t, 3.8, 2, { mask: legs })], t);
+    const other = stepTracks(s, [at(2350, 3.8, 2.7), at(2350, 3.8, 2)], 2350);
+    expect(other.born.length).toBe(1);
+    expect(other.assignment[1]?.id).toBe('track-1');
+  });
+
   it('does not read centimetres between instants milliseconds apart as a sprint', () => {
     const s = createTrackerState();
     for (let t = 0; t <= 1000; t += 40) stepTracks(s, [at(t, 4, 2)], t);

@@ -226,6 +226,34 @@ export function predictJoints(track: Track, t: number, out: Float64Array, maxAge
 }
 
 const pred = new Float64Array(3);
+
+/** A track fed only limbs for longer than this (ms) has lost sight of where its torso is. */
+const TORSO_STALE_MS = 150;
+/** Joints placed within this long (ms) say where the person is now. */
+const RECENT_JOINT_MS = 200;
+const jointGaps = new Float64Array(17);
+
+/**
+ * Distance (m, on the floor) from a candidate to a track whose torso has not been seen for a while
+ * although the person has (legs under a shelf, an arm): the median gap between the candidate's
+ * joints and the same joints of the track placed just now. The torso centre is then stale by a
+ * walk, and the torso's return half a metre from it must not start a second track beside the
+ * person. Infinity when the torso is fresh or fewer than two joints compare.
+ */
+function recentJointDistance(tr: Track, cand: PersonCandidate): number {
+  if (tr.lastSeenAt - tr.centreT < TORSO_STALE_MS) return Infinity;
+  let n = 0;
+  for (let j = 0; j < 17; j++) {
+    if (!(cand.mask & (1 << j)) || !(cand.t - tr.jointT[j]! <= RECENT_JOINT_MS)) continue;
+    jointGaps[n++] = Math.hypot(
+      cand.joints[j * 3]! - tr.joints[j * 3]!,
+      cand.joints[j * 3 + 1]! - tr.joints[j * 3 + 1]!,
+    );
+  }
+  if (n < 2) return Infinity;
+  const g = jointGaps.subarray(0, n).sort();
+  return n % 2 === 1 ? g[n >> 1]! : (g[(n >> 1) - 1]! + g[n >> 1]!) / 2;
+}
 /** A track unseen for longer than this (ms) claims candidates less… */
 const STALE_AFTER_MS = 250;
 /** …by this much distance (m) per second unseen. */
@@ -287,7 +315,10 @@ export function stepTracks(
       // cascade, as in DeepSORT, softened to distance).
       const stale = Math.max(0, cand.t - tr.lastSeenAt - STALE_AFTER_MS) / 1000;
       const d =
-        Math.sqrt(Math.min(dx * dx + dy * dy, lx * lx + ly * ly) + dz * dz) +
+        Math.min(
+          Math.sqrt(Math.min(dx * dx + dy * dy, lx * lx + ly * ly) + dz * dz),
+          recentJointDistance(tr, cand),
+        ) +
         STALE_M_PER_S * stale +
         (state.matchPenalty?.(tr, cand) ?? 0);
       const hinted =
@@ -325,7 +356,7 @@ export function stepTracks(
       // still stands for the person behind it.
       const dp = Math.hypot(cand.centre[0] - pred[0]!, cand.centre[1] - pred[1]!);
       const dl = Math.hypot(cand.centre[0] - tr.centre[0]!, cand.centre[1] - tr.centre[1]!);
-      if (Math.min(dp, dl) < o.spawnClearanceM) fragment = true;
+      if (Math.min(dp, dl, recentJointDistance(tr, cand)) < o.spawnClearanceM) fragment = true;
     }
     if (fragment) continue;
     let best = -1;

@@ -125,6 +125,31 @@ describe('skeleton plausibility', () => {
     expect(c.dropMask).toBe(1 << 9);
   });
 
+  it('drops a joint a metre off the body, not the good end of its bone', () => {
+    // A left shoulder triangulated from someone else's views: the shoulders' bone is too long, and
+    // the right shoulder (its distal end) must stay.
+    const p = person.map((x) => [...x] as Vec3);
+    const [x, y, z] = p[5]!;
+    p[5] = [x + 1.1, y - 0.4, z];
+    const c = checkSkeleton(flat(p), all);
+    expect(c.ok).toBe(true);
+    expect(c.dropMask).toBe(1 << 5);
+    // With only the shoulders and a hip, the same joint would throw the torso centre half a metre.
+    const lone = (1 << 5) | (1 << 12) | (1 << 0) | (1 << 15) | (1 << 16);
+    expect(checkSkeleton(flat(p), lone).dropMask).toBe(1 << 5);
+  });
+
+  it('keeps a wrist reaching into a shelf and a head bent over a low one', () => {
+    // The template stands at the origin facing +x: lean forward, stretch the left arm to 0.8 m.
+    const p = person.map((x) => [...x] as Vec3);
+    p[5] = [0.15, 0.19, 1.4];
+    p[6] = [0.15, -0.19, 1.4];
+    p[7] = [0.47, 0.19, 1.32];
+    p[9] = [0.8, 0.19, 1.28];
+    for (const j of [0, 1, 2, 3, 4]) p[j] = [p[j]![0] + 0.4, p[j]![1], p[j]![2] - 0.3];
+    expect(checkSkeleton(flat(p), all).dropMask).toBe(0);
+  });
+
   it('rejects a 3 m giant and a person under the floor', () => {
     const tall = person.map(([x, y, z]) => [x, y, z * 2] as Vec3);
     expect(checkSkeleton(flat(tall), all)).toMatchObject({ ok: false });

@@ -291,11 +291,54 @@ export const BONES: readonly Bone[] = [
   [J.rightShoulder, J.rightHip, 0.3, 0.85],
 ];
 
+/**
+ * How far on the floor (m) each joint can be from the middle of the body, whatever the pose: a
+ * wrist reaching into a shelf, a head bent over a low one, a foot mid-stride. Generous.
+ */
+const REACH_M = [
+  0.65, 0.65, 0.65, 0.65, 0.65, 0.5, 0.5, 0.8, 0.8, 1.05, 1.05, 0.45, 0.45, 0.6, 0.6, 0.75, 0.75,
+];
+/** Fewest joints whose median stands for the middle of the body. */
+const STRAY_MIN_JOINTS = 5;
+
+const xs = new Float64Array(17);
+const ys = new Float64Array(17);
+
+/**
+ * Joints farther on the floor from the median of the placed joints than any pose puts them: a
+ * joint triangulated from two people's views. The bones cannot tell which end of a bone is wrong
+ * (a shoulder a metre off makes the other shoulder's bone too long), and a torso joint off by a metre
+ * throws the person's centre by half that.
+ */
+function strayJoints(joints: Float64Array, mask: number, count: number): number {
+  if (count < STRAY_MIN_JOINTS) return 0;
+  let n = 0;
+  for (let j = 0; j < 17; j++) {
+    if (!(mask & (1 << j))) continue;
+    xs[n] = joints[j * 3]!;
+    ys[n] = joints[j * 3 + 1]!;
+    n++;
+  }
+  const mx = medianOf(xs.subarray(0, n).sort());
+  const my = medianOf(ys.subarray(0, n).sort());
+  let drop = 0;
+  for (let j = 0; j < 17; j++) {
+    if (!(mask & (1 << j))) continue;
+    if (Math.hypot(joints[j * 3]! - mx, joints[j * 3 + 1]! - my) > REACH_M[j]!) drop |= 1 << j;
+  }
+  return drop;
+}
+
+function medianOf(sorted: Float64Array): number {
+  const m = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;
+}
+
 /** What `checkSkeleton` found. */
 export interface SkeletonCheck {
   /** False when the person as a whole is implausible (height, floor, size). */
   ok: boolean;
-  /** Bitmask of joints to drop because a bone to them has an impossible length. */
+  /** Bitmask of joints to drop: too far from the rest of the body, or at the end of an impossible bone. */
   dropMask: number;
   /** Vertical extent of the valid joints (m). */
   height: number;
@@ -304,8 +347,8 @@ export interface SkeletonCheck {
 
 /**
  * Checks a triangulated skeleton (joints as 17×3 floats, `mask` bit j set when joint j is valid):
- * bone lengths within adult ranges, height at most 2.3 m, no joint below −0.3 m or above 2.5 m,
- * horizontal spread at most 2.2 m.
+ * no joint farther from the body than a pose puts it, bone lengths within adult ranges, height at
+ * most 2.3 m, no joint below −0.3 m or above 2.5 m, horizontal spread at most 2.2 m.
  */
 export function checkSkeleton(joints: Float64Array, mask: number): SkeletonCheck {
   let zmin = Infinity,
@@ -335,8 +378,9 @@ export function checkSkeleton(joints: Float64Array, mask: number): SkeletonCheck
   else if (zmin < -0.3) reason = `joint ${zmin.toFixed(2)} m below the floor`;
   else if (zmax > 2.5) reason = `joint ${zmax.toFixed(2)} m above 2.5 m`;
   else if (Math.max(xmax - xmin, ymax - ymin) > 2.2) reason = 'wider than 2.2 m';
-  let dropMask = 0;
+  let dropMask = strayJoints(joints, mask, count);
   for (const [a, b, lo, hi] of BONES) {
+    if ((dropMask >> a) & 1 || (dropMask >> b) & 1) continue;
     if (!(mask & (1 << a)) || !(mask & (1 << b))) continue;
     const d = Math.hypot(
       joints[a * 3]! - joints[b * 3]!,
