@@ -71,6 +71,7 @@ const track = (
   rightWrist: null,
   stature: null,
   recentStature: null,
+  statureSpread: null,
   bornAt,
   bornPlace: [born[0], born[1], 1],
   lastSeenAt,
@@ -399,11 +400,14 @@ describe('identity from the gate', () => {
   });
 
   /** Visits a (1.60 m, track t1, lost at (5, 5)) and b (1.86 m, t2, lost at `tallLost`), both lost at 9 s. */
-  function shortAndTallLost(tallLost: [number, number]): { id: TrackIdentity; visits: Visit[] } {
+  function shortAndTallLost(
+    tallLost: [number, number],
+    [shortM, tallM] = [1.6, 1.86],
+  ): { id: TrackIdentity; visits: Visit[] } {
     const id = new TrackIdentity(store);
     const visits = [visit('a', 1000), visit('b', 1500)];
-    const tall = { stature: 1.86, recentStature: 1.86 };
-    const short = { stature: 1.6, recentStature: 1.6 };
+    const tall = { stature: tallM, recentStature: tallM };
+    const short = { stature: shortM, recentStature: shortM };
     id.update(
       [
         { ...track('t1', 2000, [1, 0.5]), ...short },
@@ -428,6 +432,19 @@ describe('identity from the gate', () => {
     // Both are lost; the new track appears where the short one was, but is tall.
     id.update([{ ...track('t9', 10_000, [5.3, 5.1]), stature: 1.85, recentStature: 1.85 }], visits, 10_500);
     expect(id.sessionOf('t9')).toBe('b');
+  });
+
+  it("weighs a track's bones by how much its sightings scatter: a noisy one is named by place", () => {
+    const named = (statureSpread: number) => {
+      const { id, visits } = shortAndTallLost([9, 7.5], [1.7, 1.75]);
+      // Where a was lost (too long before to continue that track), with bones 1 cm short of b's
+      // over 30 sightings.
+      const t9 = { ...track('t9', 10_600, [5.3, 5.1]), stature: 1.74, recentStature: 1.74, hits: 30 };
+      id.update([{ ...t9, statureSpread }], visits, 11_100);
+      return id.sessionOf('t9');
+    };
+    expect(named(0.03)).toBe('b');
+    expect(named(0.12)).toBe('a');
   });
 
   it('names again, once its stature is sure, a track named mid-store by where it appeared', () => {

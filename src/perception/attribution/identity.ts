@@ -33,6 +33,8 @@ export const DEFAULT_IDENTITY: IdentityOptions = {
   statureFloorM: 0.007,
 };
 
+/** Spread of one sighting's stature (m) on the simulator's standard store, where the sigmas were measured. */
+const REF_SPREAD_M = 0.04;
 /** A person last seen this far from the exit (m) may be the one passing it now. */
 const EXIT_REACH_M = 3;
 /** Adult stature (m): mean and spread, for a person whose own the store has not measured. */
@@ -523,9 +525,10 @@ export class TrackIdentity {
   ): { scored: { visitId: string; like: number; place: number; followed: boolean }[]; full: boolean } {
     const h = track.stature ?? track.recentStature;
     // How sure the track's stature is by now: people's own are known to millimetres from the entry.
+    const noise = Math.max(1, (track.statureSpread ?? 0) / REF_SPREAD_M);
     const sigma = Math.hypot(
-      this.opts.statureFloorM * Math.SQRT2,
-      this.opts.statureSampleSigmaM / Math.sqrt(Math.max(1, track.hits)),
+      this.opts.statureFloorM * Math.SQRT2 * noise,
+      (this.opts.statureSampleSigmaM * noise) / Math.sqrt(Math.max(1, track.hits)),
     );
     const born: [number, number] = [track.bornPlace[0], track.bornPlace[1]];
     const scored: { visitId: string; like: number; place: number; followed: boolean }[] = [];

@@ -67,6 +67,13 @@ export class StatureEstimate {
     return middle(this.sorted);
   }
 
+  /** Robust sd of the samples kept (interquartile range / 1.35), or null before `min` samples. */
+  spread(min = 8): number | null {
+    const s = this.sorted;
+    if (s.length < min) return null;
+    return (s[Math.floor(0.75 * (s.length - 1))]! - s[Math.floor(0.25 * (s.length - 1))]!) / 1.35;
+  }
+
   /** The median of the newest samples, or null before `min` of them. */
   recent(min = 5): number | null {
     if (this.samples.length < min) return null;

@@ -145,6 +145,8 @@ export interface TrackView {
   stature: number | null;
   /** The same over the last couple of seconds: a track that jumped to another person shows it here. */
   recentStature: number | null;
+  /** How much one sighting's stature scatters on this track (m, robust sd), or null before enough. */
+  statureSpread: number | null;
   bornAt: number;
   bornPlace: Vec3;
   lastSeenAt: number;
@@ -773,6 +775,7 @@ export function createVision(store: StoreDefinition, options: Partial<VisionOpti
         rightWrist: tr.jointT[RW]! > -Infinity ? vec(tr.joints, RW * 3) : null,
         stature: statures.get(tr.id)?.value() ?? null,
         recentStature: statures.get(tr.id)?.recent() ?? null,
+        statureSpread: statures.get(tr.id)?.spread() ?? null,
         bornAt: tr.bornAt,
         bornPlace: [...tr.bornPlace],
         lastSeenAt: tr.lastSeenAt,
