@@ -583,6 +583,32 @@ describe('who left, asked a moment after the exit pass', () => {
     expect(id.nearestToExit(visits, 60_000)?.visitId).toBe('b');
   });
 
+  it('is not a visit whose every person is seen inside after the pass, whatever an older sighting says', () => {
+    const id = new TrackIdentity(store);
+    const visits = [visit('a', 1000), visit('b', 1500)];
+    id.update([track('t1', 2000, [1, 0.5]), track('t2', 2500, [1.5, 0.5])], visits, 3000);
+    // a's track is lost 2.4 m from the exit 2.2 s before the pass (a walk that would reach it at
+    // 59.98 s); b stands in the exit zone until 59.97 s.
+    id.update(
+      [track('t1', 2000, [1, 0.5], [9, 3.4], 57_800), track('t2', 2500, [1.5, 0.5], [9.2, 0.5], 57_800)],
+      visits,
+      57_800,
+    );
+    // a is found again beside where they were lost, too late to continue that track, and named.
+    id.update(
+      [
+        track('t2', 2500, [1.5, 0.5], [9.2, 0.4], 59_970),
+        track('t4', 59_900, [8.8, 3.6], [8.8, 3.6], 59_970),
+      ],
+      visits,
+      59_970,
+    );
+    expect(id.sessionOf('t4')).toBe('a');
+    // Pass at 60 s; a is still seen inside at 61.1 s.
+    id.update([track('t4', 59_900, [8.8, 3.6], [8, 4], 61_100)], visits, 61_100);
+    expect(id.nearestToExit(visits, 60_000)?.visitId).toBe('b');
+  });
+
   it('is not someone still standing in the exit lane after the pass: whoever passed is gone from sight', () => {
     const id = new TrackIdentity(store);
     const visits = [visit('a', 1000), visit('b', 1500)];

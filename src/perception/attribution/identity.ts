@@ -656,6 +656,9 @@ export class TrackIdentity {
     if (this.exitZones.length === 0) return undefined;
     let best: { visit: Visit; miss: number } | undefined;
     for (const visit of candidates) {
+      // Each of its people inside is still seen after the pass: none of them passed it, whatever an
+      // older sighting of one of them near the exit says.
+      if (this.liveCount(visit.visitId, t + STAYED_MS) >= visit.peopleInside) continue;
       let miss = Infinity;
       for (const s of this.sightingsOf(visit.visitId)) {
         const d = this.toExit(s.position);
