@@ -104,6 +104,14 @@ describe('store definition', () => {
     expect(store.products[0]!.soldBy).toBe('unit');
   });
 
+  it("keeps a gate's floor position, which is optional", () => {
+    const gates = [
+      { id: 'gate-in-1', zone: 'entry', position: [0.5, 0.5] },
+      { id: 'gate-in-2', zone: 'entry' },
+    ];
+    expect(parseStoreDefinition({ ...example, gates }).gates).toEqual(gates);
+  });
+
   it('takes a per-store hold, keeping the other settings at their defaults', () => {
     const store = parseStoreDefinition({ ...example, settings: { holdCents: 1500 } });
     expect(store.settings).toEqual({
@@ -131,6 +139,8 @@ describe('store definition', () => {
       'pricePerKg',
     ],
     [{ ...example, gates: [{ id: 'g', zone: 'lobby' }] }, 'unknown zone "lobby"'],
+    [{ ...example, gates: [{ id: 'g', zone: 'entry', position: [1] }] }, 'gates.0.position'],
+    [{ ...example, gates: [{ id: 'g', zone: 'entry', position: [1, 'a'] }] }, 'gates.0.position.1'],
     [
       {
         ...example,

@@ -12,7 +12,15 @@ export const Zone = z.object({
 });
 export type Zone = z.infer<typeof Zone>;
 
-export const Gate = z.object({ id: Id, zone: Id.optional() });
+export const Gate = z.object({
+  id: Id,
+  zone: Id.optional(),
+  /**
+   * Where people pass the gate on the floor (m; optional): with several gates side by side in one
+   * zone, it tells which gate's scan a person appearing at the entry came in on.
+   */
+  position: FloorPoint.optional(),
+});
 export type Gate = z.infer<typeof Gate>;
 
 export const Box = z

@@ -484,8 +484,8 @@ export function buildStore(layout: StoreLayout, seed: number): SimStore {
       },
     ],
     gates: [
-      ...entries.map((e) => ({ id: e.gate, zone: 'entry' })),
-      ...exits.map((e) => ({ id: e.gate, zone: 'exit' })),
+      ...entries.map((e) => ({ id: e.gate, zone: 'entry', position: e.pos })),
+      ...exits.map((e) => ({ id: e.gate, zone: 'exit', position: e.pos })),
     ],
     fixtures,
     cameras: layout.withCameras ? cameraGrid(rng, [W, D], layout) : [],

@@ -13,6 +13,8 @@ interface VisitCommon {
   visitId: string;
   token: string;
   channel: 'gate' | 'cart';
+  /** The gate (or cart) the visit began at; absent on visits recorded before it was kept. */
+  gateId?: string;
   enteredAt: number;
   /** People in the store on this visit right now. */
   peopleInside: number;
@@ -45,6 +47,7 @@ export function evolveVisit(visit: Visit | null, event: VisitEvent): Visit | nul
       visitId: event.visitId,
       token: event.token,
       channel: event.channel,
+      gateId: event.gateId,
       enteredAt: event.t,
       peopleInside: 1,
       groupSize: 1,

@@ -125,6 +125,30 @@ describe('identity from the gate', () => {
     expect(['t1', 't2', 't3', 't4'].map((t) => id.sessionOf(t))).toEqual(['a', 'a', 'a', 'b']);
   });
 
+  it('gives a person at one of two gates side by side the scan made at that gate, not the earlier one', () => {
+    const twoGates = parseStoreDefinition({
+      ...store,
+      gates: [
+        { id: 'gate-in-1', zone: 'entry', position: [0.4, 0.5] },
+        { id: 'gate-in-2', zone: 'entry', position: [1.6, 0.5] },
+        { id: 'gate-out', zone: 'exit' },
+      ],
+    });
+    const id = new TrackIdentity(twoGates);
+    // a scans at gate 1, b at gate 2 a moment later; b's person is the first the cameras see.
+    const visits = [
+      { ...visit('a', 1000), gateId: 'gate-in-1' },
+      { ...visit('b', 1200), gateId: 'gate-in-2' },
+    ];
+    id.update([track('t1', 1400, [1.7, 0.6])], visits, 1600);
+    id.update([track('t1', 1400, [1.7, 0.6], [1.8, 2]), track('t2', 1800, [0.3, 0.5])], visits, 2000);
+    expect([id.sessionOf('t1'), id.sessionOf('t2')]).toEqual(['b', 'a']);
+    // Between the gates nothing stands out: the earliest scan waiting, as with one gate.
+    const mid = new TrackIdentity(twoGates);
+    mid.update([track('t1', 1400, [1.05, 0.6])], visits, 1600);
+    expect(mid.sessionOf('t1')).toBe('a');
+  });
+
   it('does not bind a track born mid-store while every visit has all its people', () => {
     const id = new TrackIdentity(store);
     const visits = [visit('a', 1000)];

@@ -72,6 +72,11 @@ function adultDensity(h: number): number {
  * walked on (the entry is poorly seen): standard seeds 1-12, F1 0.921 at 1.5 s, 0.934 at 0.5 s.
  */
 const SCAN_AFTER_BIRTH_MS = 500;
+/**
+ * A person appeared at one of several entry gates when it is this much nearer (m) than the next:
+ * the simulator's gates stand 1.5 m apart, and a new track's first place is off by a few decimetres.
+ */
+const GATE_MARGIN_M = 0.4;
 /** Someone seen this long after an exit pass (ms) did not pass it: whoever passes is gone from sight. */
 const STAYED_MS = 300;
 /** Within this of the exit zone (m), a lost person was in the exit lane: they left. */
@@ -160,6 +165,8 @@ export class TrackIdentity {
   /** Tracks bound mid-store on a young stature, and the visit chosen then. */
   private readonly provisional = new Map<string, string>();
   private readonly entryZones: [number, number][][];
+  /** Entry gates whose floor position the store gives (see `gateNear`). */
+  private readonly entryGates: { id: string; position: [number, number] }[];
   private readonly exitZones: [number, number][][];
 
   constructor(
@@ -168,6 +175,12 @@ export class TrackIdentity {
   ) {
     this.entryZones = store.zones.filter((z) => z.kind === 'entry').map((z) => z.polygon);
     this.exitZones = store.zones.filter((z) => z.kind === 'exit').map((z) => z.polygon);
+    const entryZoneIds = new Set(store.zones.filter((z) => z.kind === 'entry').map((z) => z.id));
+    this.entryGates = store.gates.flatMap((g) =>
+      g.position && g.zone !== undefined && entryZoneIds.has(g.zone)
+        ? [{ id: g.id, position: g.position }]
+        : [],
+    );
   }
 
   /** The visit a track belongs to, or null when the store does not know. */
@@ -710,7 +723,21 @@ export class TrackIdentity {
           this.boundCount(v.visitId) < v.groupSize,
       )
       .sort((a, b) => a.enteredAt - b.enteredAt || (a.visitId < b.visitId ? -1 : 1));
-    return scans[0]?.visitId ?? null;
+    // Of gates side by side, the one the person appeared at goes first: its queue is theirs.
+    const gate = this.gateNear([track.bornPlace[0], track.bornPlace[1]]);
+    return (scans.find((v) => v.gateId === gate) ?? scans[0])?.visitId ?? null;
+  }
+
+  /**
+   * The entry gate clearly nearest a floor point (GATE_MARGIN_M nearer than any other), or null
+   * when the store gives fewer than two entry gates' positions or none stands out.
+   */
+  private gateNear(p: [number, number]): string | null {
+    if (this.entryGates.length < 2) return null;
+    const by = this.entryGates
+      .map((g) => ({ id: g.id, d: Math.hypot(g.position[0] - p[0], g.position[1] - p[1]) }))
+      .sort((a, b) => a.d - b.d);
+    return by[1]!.d - by[0]!.d >= GATE_MARGIN_M ? by[0]!.id : null;
   }
 
   /**
