@@ -173,9 +173,10 @@ export class TrackIdentity {
     store: StoreDefinition,
     private readonly opts: IdentityOptions = DEFAULT_IDENTITY,
   ) {
-    this.entryZones = store.zones.filter((z) => z.kind === 'entry').map((z) => z.polygon);
+    const entry = store.zones.filter((z) => z.kind === 'entry');
+    this.entryZones = entry.map((z) => z.polygon);
     this.exitZones = store.zones.filter((z) => z.kind === 'exit').map((z) => z.polygon);
-    const entryZoneIds = new Set(store.zones.filter((z) => z.kind === 'entry').map((z) => z.id));
+    const entryZoneIds = new Set(entry.map((z) => z.id));
     this.entryGates = store.gates.flatMap((g) =>
       g.position && g.zone !== undefined && entryZoneIds.has(g.zone)
         ? [{ id: g.id, position: g.position }]

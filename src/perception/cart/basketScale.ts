@@ -1,4 +1,4 @@
-import { median } from '../weight/plateDetector.js';
+import { median } from '../median.js';
 
 /** A settled change of a cart's basket weight. */
 export interface BasketStep {

@@ -5,6 +5,8 @@
  * hip widths where COCO annotators put those keypoints.
  */
 
+import { median, middleOfSorted } from '../median.js';
+
 /** [joint a, joint b, length as a fraction of stature] for COCO-17 joint indices. */
 const BONES: readonly (readonly [number, number, number])[] = [
   [5, 6, 0.22], // shoulders
@@ -64,7 +66,7 @@ export class StatureEstimate {
   /** The median of every sample kept, or null before `min` samples. */
   value(min = 5): number | null {
     if (this.samples.length < min) return null;
-    return middle(this.sorted);
+    return middleOfSorted(this.sorted);
   }
 
   /** Robust sd of the samples kept (interquartile range / 1.35), or null before `min` samples. */
@@ -91,13 +93,4 @@ function insertionPoint(sorted: readonly number[], x: number): number {
     else hi = mid;
   }
   return lo;
-}
-
-function middle(s: readonly number[]): number {
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function median(xs: readonly number[]): number {
-  return middle([...xs].sort((a, b) => a - b));
 }

@@ -6,6 +6,7 @@
  * a recently lost track when its motion explains the gap. Ids come from the tracker state, so two
  * replays in one process hand out the same ids. Pure: no clock, no randomness; mutates its state.
  */
+import { middleOfSorted } from '../median.js';
 import type { Vec3 } from './camera.js';
 
 /** A 3D person seen at one instant, from triangulated poses or an external tracker. */
@@ -250,9 +251,7 @@ function recentJointDistance(tr: Track, cand: PersonCandidate): number {
       cand.joints[j * 3 + 1]! - tr.joints[j * 3 + 1]!,
     );
   }
-  if (n < 2) return Infinity;
-  const g = jointGaps.subarray(0, n).sort();
-  return n % 2 === 1 ? g[n >> 1]! : (g[(n >> 1) - 1]! + g[n >> 1]!) / 2;
+  return n < 2 ? Infinity : middleOfSorted(jointGaps.subarray(0, n).sort());
 }
 /** A track unseen for longer than this (ms) claims candidates less… */
 const STALE_AFTER_MS = 250;

@@ -7,6 +7,7 @@
  * outlier threshold is in metres, whatever the lens. Pure; the hot path writes into caller buffers.
  */
 import type { Camera } from '../../protocol/store.js';
+import { middleOfSorted } from '../median.js';
 import { compileCamera, undistortInto, type Vec3 } from './camera.js';
 
 /** Reusable set of views of one joint (struct of arrays, no per-call allocation). */
@@ -319,19 +320,14 @@ function strayJoints(joints: Float64Array, mask: number, count: number): number 
     ys[n] = joints[j * 3 + 1]!;
     n++;
   }
-  const mx = medianOf(xs.subarray(0, n).sort());
-  const my = medianOf(ys.subarray(0, n).sort());
+  const mx = middleOfSorted(xs.subarray(0, n).sort());
+  const my = middleOfSorted(ys.subarray(0, n).sort());
   let drop = 0;
   for (let j = 0; j < 17; j++) {
     if (!(mask & (1 << j))) continue;
     if (Math.hypot(joints[j * 3]! - mx, joints[j * 3 + 1]! - my) > REACH_M[j]!) drop |= 1 << j;
   }
   return drop;
-}
-
-function medianOf(sorted: Float64Array): number {
-  const m = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;
 }
 
 /** What `checkSkeleton` found. */

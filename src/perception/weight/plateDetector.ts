@@ -1,3 +1,5 @@
+import { median } from '../median.js';
+
 /** A confirmed step in one plate's weight: the plate went from one stable level to another. */
 export interface PlateChange {
   plateId: string;
@@ -239,11 +241,4 @@ export class PlateDetector {
     }
     return null;
   }
-}
-
-/** Median of a small array (copies; inputs stay as they are). */
-export function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
